@@ -1,0 +1,96 @@
+"""`pio test` on emulated boards: a PlatformIO test runner that builds the test firmware, runs it in
+the board's emulator (or on the host for `native`) and reads Unity's output.
+
+A project uses it with `test_framework = custom` and a `test/test_custom_runner.py` of one line:
+
+    from platformio_tinyml.pio_test import CustomTestRunner  # noqa: F401
+
+Unity's C sources come from the package `tinyml setup` provisions (PlatformIO's registry copy of
+Unity is out of reach here). A hang, fault or lock-up becomes an errored test case that says which.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from platformio.exception import ReturnErrorCode
+from platformio.test.exception import UnitTestSuiteError
+from platformio.test.result import TestCase, TestStatus
+from platformio.test.runners.unity import UnityTestRunner
+
+from .boards import board_from_manifest
+from .emulate import DEFAULT_TIMEOUT_S, EmulatorUnavailable, run_firmware
+from .offline_setup import unity_library_dir
+
+
+def _unity_lib_deps() -> list[str]:
+    unity = unity_library_dir()
+    return [f"symlink://{unity}"] if unity.is_dir() else []
+
+
+class CustomTestRunner(UnityTestRunner):
+    EXTRA_LIB_DEPS = _unity_lib_deps()
+    # 64-bit and double assertions on: inference tests compare instruction counts and float outputs.
+    UNITY_CONFIG_H = UnityTestRunner.UNITY_CONFIG_H.replace(
+        "#define UNITY_CONFIG_H", "#define UNITY_CONFIG_H\n#define UNITY_SUPPORT_64\n#define UNITY_INCLUDE_DOUBLE", 1
+    )
+
+    def setup(self):
+        if not self.EXTRA_LIB_DEPS:
+            raise UnitTestSuiteError(f"the Unity test framework is not installed at {unity_library_dir()}: run `tinyml setup`")
+
+    def _option(self, name, default=None):
+        return self.project_config.get(f"env:{self.test_suite.env_name}", name, default)
+
+    def _board(self):
+        config = self.platform.board_config(self._option("board"))
+        return board_from_manifest(config.id, config.manifest, config.manifest_path)
+
+    def get_unity_framework_config(self):
+        # Every board here prints through stdio: semihosting on the emulated cores, the terminal on the host.
+        return self.UNITY_FRAMEWORK_CONFIG["native"]
+
+    def stage_building(self):
+        if self.options.without_building:
+            return
+        click.secho("Building...", bold=True)
+        targets = ["__test"] + (["checkprogsize"] if self._board().is_arm else [])
+        try:
+            self.run_project_targets(targets)
+        except ReturnErrorCode as exc:
+            raise UnitTestSuiteError("Building stage has failed, see errors above.") from exc
+
+    def stage_uploading(self):
+        # Nothing to upload: the emulator loads the ELF itself.
+        return None
+
+    def stage_testing(self):
+        if self.options.without_testing:
+            return
+        board = self._board()
+        build_dir = Path(self.project_config.get("platformio", "build_dir")) / self.test_suite.env_name
+        program = build_dir / ("firmware" if board.is_native else "firmware.elf")
+        timeout_s = float(self._option("custom_tinyml_emulator_timeout", DEFAULT_TIMEOUT_S))
+        click.secho(f"Testing on {'the host' if board.is_native else board.name}...", bold=True)
+        try:
+            result = run_firmware(
+                program, board, timeout_s, on_output=self.on_testing_data_output,
+                backend=self._option("custom_tinyml_emulator", "auto"),
+            )
+        except (EmulatorUnavailable, FileNotFoundError) as exc:
+            raise UnitTestSuiteError(str(exc)) from exc
+        if self._testing_output_buffer:
+            self.on_testing_line_output(self._testing_output_buffer + "\n")
+            self._testing_output_buffer = ""
+        if result.status != "exited" or (result.exit_code and not self.test_suite.cases):
+            self.test_suite.add_case(
+                TestCase(
+                    name=f"{self.test_suite.env_name}:{self.test_suite.test_name}:firmware",
+                    status=TestStatus.ERRORED,
+                    message=result.summary,
+                    stdout=result.output,
+                )
+            )
+            click.secho(result.summary, fg="red", err=True)
+        self.test_suite.on_finish()

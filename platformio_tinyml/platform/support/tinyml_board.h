@@ -1,0 +1,30 @@
+/* Board support of the platformio-tinyml development platform: the instruction counter.
+ *
+ * On an emulated board (QEMU with -icount, one virtual nanosecond per guest instruction) SysTick
+ * runs from the core clock, so its ticks convert exactly into guest instructions. The counter
+ * starts before main(). On the host (`native` board) there is no instruction counter. */
+#ifndef TINYML_BOARD_H
+#define TINYML_BOARD_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 1 where tinyml_instructions() counts guest instructions, 0 where it always returns 0. */
+#if defined(__arm__)
+#define TINYML_HAS_INSTRUCTION_COUNTER 1
+#else
+#define TINYML_HAS_INSTRUCTION_COUNTER 0
+#endif
+
+/* Guest instructions executed since the counter started (before main). Resolution: one SysTick
+ * tick, 1e9 / core clock instructions (40 on the mps2 boards, 31.25 on mps3-an547). */
+uint64_t tinyml_instructions(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYML_BOARD_H */
