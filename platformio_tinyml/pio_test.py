@@ -16,7 +16,6 @@ from pathlib import Path
 import click
 from platformio.exception import ReturnErrorCode
 from platformio.test.exception import UnitTestSuiteError
-from platformio.test.result import TestCase, TestStatus
 from platformio.test.runners.unity import UnityTestRunner
 
 from .boards import board_from_manifest
@@ -84,13 +83,6 @@ class CustomTestRunner(UnityTestRunner):
             self.on_testing_line_output(self._testing_output_buffer + "\n")
             self._testing_output_buffer = ""
         if result.status != "exited" or (result.exit_code and not self.test_suite.cases):
-            self.test_suite.add_case(
-                TestCase(
-                    name=f"{self.test_suite.env_name}:{self.test_suite.test_name}:firmware",
-                    status=TestStatus.ERRORED,
-                    message=result.summary,
-                    stdout=result.output,
-                )
-            )
-            click.secho(result.summary, fg="red", err=True)
+            # PlatformIO records this as an errored test case and prints the message in red.
+            raise UnitTestSuiteError(result.summary)
         self.test_suite.on_finish()

@@ -146,13 +146,16 @@ def run_firmware(
         elif chosen == "qemu":
             command, where = qemu.qemu_command(board, elf), f"QEMU {board.qemu.machine}"
         else:
-            script = Path(scratch) / "run.resc"
-            script.write_text(renode.renode_script(board, elf, Path(scratch) / "output.log"), encoding="utf-8")
+            script, firmware_log = Path(scratch) / "run.resc", Path(scratch) / "output.log"
+            script.write_text(renode.renode_script(board, elf, firmware_log), encoding="utf-8")
             command, where = renode.renode_command(script), f"Renode {board.renode.platform}"
-        exit_code, output, stderr = _run_process(command, timeout_s, on_output)
-
-    if chosen == "renode":
-        exit_code = _renode_exit_status(output, exit_code)
+        # Renode's own log (with the exit status) comes on stdout; the firmware's output goes to a file.
+        exit_code, output, stderr = _run_process(command, timeout_s, None if chosen == "renode" else on_output)
+        if chosen == "renode":
+            exit_code = _renode_exit_status(output, exit_code)
+            output = firmware_log.read_text(errors="replace") if firmware_log.is_file() else ""
+            for line in output.splitlines(keepends=True) if on_output else ():
+                on_output(line)
     fault = parse_fault(output + stderr)
     if exit_code is None:
         status = "timeout"
