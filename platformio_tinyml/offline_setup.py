@@ -279,7 +279,7 @@ def ensure_cmsis_nn(packages_dir: Path) -> StepResult:
     destination = packages_dir / CMSIS_NN_PACKAGE
     name, wheel_version = CMSIS_NN_WHEEL
     manifest = _read_json(destination / "package.json") or {}
-    if manifest.get("tinyml_source") == f"{name}=={wheel_version}" and (destination / "Include").is_dir():
+    if manifest.get("tinyml_source") == f"{name}=={wheel_version}" and (destination / "library.json").is_file():
         return StepResult(CMSIS_NN_PACKAGE, False, CMSIS_NN_UPSTREAM)
     wheel = pip_download(name, wheel_version, source_only=False)
 
@@ -309,6 +309,18 @@ def ensure_cmsis_nn(packages_dir: Path) -> StepResult:
             },
         )
         _write_json(folder / ".piopm", _piopm(CMSIS_NN_PACKAGE, "2024.1.19", "framework"))
+        # Also a PlatformIO library, so a project (or our build hook) can use it through lib_deps.
+        _write_json(
+            folder / "library.json",
+            {
+                "name": "CMSIS-NN",
+                "version": "2024.1.19",
+                "license": "Apache-2.0",
+                "frameworks": "*",
+                "platforms": "*",
+                "build": {"srcDir": "Source", "includeDir": "Include", "flags": ["-IInclude"]},
+            },
+        )
         (folder / "NOTICE.txt").write_text(
             f"CMSIS-NN, {CMSIS_NN_UPSTREAM}, Copyright Arm Limited and/or its affiliates.\n"
             "Licensed under the Apache License 2.0 (SPDX-License-Identifier in every file).\n"
@@ -362,6 +374,7 @@ def unity_library_dir() -> Path:
 
 
 def cmsis_nn_dir() -> Path:
+    """The CMSIS-NN sources (Include/, Source/), also a PlatformIO library (library.json)."""
     return platformio_packages_dir() / CMSIS_NN_PACKAGE
 
 

@@ -33,6 +33,7 @@ def test_provisioned_packages_are_what_platformio_expects():
     cmsis = packages / "framework-cmsis-nn"
     assert len(list((cmsis / "Source").rglob("*.c"))) == 90
     assert (cmsis / "Include" / "arm_nnfunctions.h").is_file()
+    assert json.loads((cmsis / "library.json").read_text())["build"]["srcDir"] == "Source"
     unity = packages / "tinyml-unity"
     assert "MIT License" in (unity / "license.txt").read_text()
     assert (unity / "src" / "unity.c").is_file()
