@@ -10,8 +10,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PLATFORM_DIR = REPO / "platformio_tinyml" / "platform"
+# Third-party models, beside the checkout on the project's machines only.
+MODELS_DIR = REPO.parent / "shared" / "models"
 # PlatformIO loads this file itself for `pio test`; it holds no pytest tests.
 collect_ignore = ["test_custom_runner.py"]
+
+
+def shared_model_path(name: str) -> Path:
+    """A model from ../shared/models, or a skip that says why it is missing."""
+    if not MODELS_DIR.is_dir():
+        pytest.skip("../shared/models not present (only on the project's machines)")
+    return MODELS_DIR / name
 
 
 def pio_executable() -> str:

@@ -13,7 +13,7 @@ from platformio_tinyml.graph import (BUILTIN_OPERATORS, ModelFormatError, Tensor
                                      verify_model)
 from platformio_tinyml.graph.schema import BUILTIN_OPTIONS, BUILTIN_OPTIONS_2
 
-MODELS_DIR = Path(__file__).resolve().parents[1].parent / 'shared' / 'models'
+from conftest import MODELS_DIR, shared_model_path
 
 # name -> (input shape, input dtype, exact op set), from the models' README.
 SHARED_MODELS = {
@@ -30,10 +30,6 @@ SHARED_MODELS = {
 }
 
 
-def shared_model_path(name: str) -> Path:
-    if not MODELS_DIR.is_dir():
-        pytest.skip("../shared/models not present (only on the project's machines)")
-    return MODELS_DIR / name
 
 
 def read_and_verify(data: bytes, source: str = '<bytes>'):

@@ -136,9 +136,13 @@ class Table:
         start, count = span
         return struct.unpack_from(f'<{count}{kind.format[-1]}', self.buf.view, start)
 
+    def bytes_span(self, field: str) -> tuple[int, int] | None:
+        """Where a [ubyte] vector's bytes are in the file: (start, count)."""
+        return self._vector(field, 1)
+
     def bytes(self, field: str) -> memoryview | None:
         """A [ubyte] vector as a zero-copy view into the file."""
-        span = self._vector(field, 1)
+        span = self.bytes_span(field)
         if span is None:
             return None
         start, count = span

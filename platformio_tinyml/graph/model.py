@@ -79,6 +79,8 @@ class Model:
     description: str
     subgraphs: tuple[Graph, ...]    # subgraphs[0] is the main graph
     buffers: tuple[memoryview, ...]  # raw bytes of every buffer, zero-copy
+    # where each buffer's bytes start in the file, so generated C can read weights in place
+    buffer_offsets: tuple[int, ...]
     metadata: tuple[Metadata, ...]
     source: str                      # file name used in error messages
     file_identifier: bytes           # bytes 4-7 of the file, b'TFL3' when valid
@@ -106,7 +108,8 @@ def read_model(data: bytes | bytearray | memoryview, source: str = '<bytes>') ->
 
 def _read_model(buf: FlatBuffer, identifier: bytes) -> Model:
     root = buf.root('model', MODEL)
-    buffers = tuple(_read_buffer(table, buf) for table in root.tables('buffers', BUFFER, 'buffer'))
+    spans = tuple(_buffer_span(table, buf) for table in root.tables('buffers', BUFFER, 'buffer'))
+    buffers = tuple(buf.view[start:start + size] for start, size in spans)
     codes = [read_operator_code(table)
              for table in root.tables('operator_codes', OPERATOR_CODE, 'operator code')]
     subgraphs = tuple(_read_graph(table, buffers, codes)
@@ -115,19 +118,20 @@ def _read_model(buf: FlatBuffer, identifier: bytes) -> Model:
                      for table in root.tables('metadata', METADATA, 'metadata'))
     return Model(version=root.scalar('version', UINT32),
                  description=root.string('description') or '',
-                 subgraphs=subgraphs, buffers=buffers, metadata=metadata,
+                 subgraphs=subgraphs, buffers=buffers,
+                 buffer_offsets=tuple(start for start, _ in spans), metadata=metadata,
                  source=buf.source, file_identifier=identifier)
 
 
-def _read_buffer(table: Table, buf: FlatBuffer) -> memoryview:
+def _buffer_span(table: Table, buf: FlatBuffer) -> tuple[int, int]:
+    """(file offset, size) of a buffer's data; an empty buffer is (0, 0)."""
     offset = table.scalar('offset', UINT64)
     if offset > 1:
         # Models over 2 GB keep data after the flatbuffer, located by offset/size.
         size = table.scalar('size', UINT64)
         buf.check_span(offset, size, f"{table.what} (data stored after the flatbuffer)")
-        return buf.view[offset:offset + size]
-    data = table.bytes('data')
-    return data if data is not None else buf.view[0:0]
+        return offset, size
+    return table.bytes_span('data') or (0, 0)
 
 
 def _read_graph(table: Table, buffers: tuple[memoryview, ...], codes: list[OperatorCode]) -> Graph:
