@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 DEBIAN_PACKAGES = {
     # what must exist -> the Debian package that provides it
@@ -160,7 +160,9 @@ def ensure_debian_packages() -> StepResult:
         return StepResult("Debian packages", False, "arm-none-eabi-gcc, newlib, qemu-system-arm present")
     command = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(missing)
     if os.geteuid() != 0:
-        raise SetupError(f"these Debian packages are missing: {', '.join(missing)}. Install them with:\n    sudo {command}")
+        raise SetupError(
+            f"these Debian packages are missing: {', '.join(missing)}. Install them with:\n    sudo {command}"
+        )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True)
     if done.returncode != 0 or missing_debian_packages():

@@ -37,7 +37,9 @@ class CustomTestRunner(UnityTestRunner):
 
     def setup(self):
         if not self.EXTRA_LIB_DEPS:
-            raise UnitTestSuiteError(f"the Unity test framework is not installed at {unity_library_dir()}: run `tinyml setup`")
+            raise UnitTestSuiteError(
+                f"the Unity test framework is not installed at {unity_library_dir()}: run `tinyml setup`"
+            )
 
     def _option(self, name, default=None):
         return self.project_config.get(f"env:{self.test_suite.env_name}", name, default)

@@ -3,7 +3,6 @@
 import dataclasses
 import random
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from platformio_tinyml.graph import (BUILTIN_OPERATORS, ModelFormatError, Tensor
                                      verify_model)
 from platformio_tinyml.graph.schema import BUILTIN_OPTIONS, BUILTIN_OPTIONS_2
 
-from conftest import MODELS_DIR, shared_model_path
+from conftest import shared_model_path
 
 # name -> (input shape, input dtype, exact op set), from the models' README.
 SHARED_MODELS = {

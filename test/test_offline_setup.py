@@ -57,5 +57,6 @@ def test_a_failed_step_leaves_the_old_package_whole(tmp_path):
 def test_missing_debian_packages_name_the_apt_command(monkeypatch):
     monkeypatch.setattr(offline_setup, "missing_debian_packages", lambda: ["qemu-system-arm"])
     monkeypatch.setattr(offline_setup.os, "geteuid", lambda: 1000)
-    with pytest.raises(SetupError, match=r"sudo apt-get update && apt-get install -y --no-install-recommends qemu-system-arm"):
+    expected = r"sudo apt-get update && apt-get install -y --no-install-recommends qemu-system-arm"
+    with pytest.raises(SetupError, match=expected):
         offline_setup.ensure_debian_packages()

@@ -2,7 +2,6 @@
 
 Each test here runs real `pio` commands; nothing is mocked."""
 
-import os
 import re
 import subprocess
 import sys

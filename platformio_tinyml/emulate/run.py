@@ -9,7 +9,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ..boards import Board
 from . import qemu, renode
@@ -49,11 +49,12 @@ def choose_backend(board: Board, requested: str = "auto") -> tuple[str, str | No
     if requested in ("auto", "renode") and board.renode is not None and renode.renode_available():
         return "renode", None
     if requested == "renode":
-        raise EmulatorUnavailable(
-            f"Renode was asked for but {'is not installed (no `renode` on PATH)' if board.renode else 'has no machine for this board'}"
-        )
+        why = "is not installed (no `renode` on PATH)" if board.renode else "has no machine for this board"
+        raise EmulatorUnavailable(f"Renode was asked for but {why}")
     if board.qemu is None:
-        raise EmulatorUnavailable(f"board '{board.id}' runs only on Renode, which is not installed (no `renode` on PATH)")
+        raise EmulatorUnavailable(
+            f"board '{board.id}' runs only on Renode, which is not installed (no `renode` on PATH)"
+        )
     if not qemu.qemu_available(board):
         raise EmulatorUnavailable(
             f"{qemu.qemu_executable(board)} is not installed: run `tinyml setup` (or `apt-get install qemu-system-arm`)"

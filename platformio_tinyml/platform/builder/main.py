@@ -148,7 +148,7 @@ target_program = env.BuildProgram()  # also defines `checkprogsize`, run by defa
 if board.is_arm:
     env.AddPlatformTarget("size", target_program, env.VerboseAction("$SIZEPRINTCMD", "Program size"), "Program Size")
 
-run_action = env.VerboseAction(run_in_emulator, "Running $PROGNAME on board '%s'" % board.id)
+run_action = env.VerboseAction(run_in_emulator, f"Running $PROGNAME on board '{board.id}'")
 env.AddPlatformTarget("exec", target_program, run_action, "Run in the emulator (or on the host for native)")
 env.AddPlatformTarget("upload", target_program, run_action, "Upload = run in the emulator")
 if board.is_arm:
