@@ -39,6 +39,17 @@ __attribute__((noinline)) static void poke_unmapped(void) { *(volatile uint32_t 
 int main(void) { printf("before the fault\\n"); poke_unmapped(); printf("not reached\\n"); return 0; }
 """
 
+OVERFLOWING = """
+#include <stdint.h>
+#include <stdio.h>
+__attribute__((noinline)) static int32_t deep(int32_t depth) {
+    volatile int32_t frame[256];
+    frame[0] = depth;
+    return depth == 0 ? 0 : deep(depth - 1) + frame[0];
+}
+int main(void) { printf("%ld\\n", (long)deep(100)); return 0; }
+"""
+
 COUNTING = """
 #include <stdio.h>
 #include <stdint.h>
@@ -127,6 +138,15 @@ def test_a_fault_is_named_with_its_place(make_project):
         r"PRECISERR: precise bus error on a data access; fault address 0xfffffff0",
         output,
     ), output
+
+
+def test_stack_overflow_faults_on_armv8m(make_project):
+    project = make_project({"src/main.c": OVERFLOWING}, {"m55": "corstone300"})
+    done = run_pio(project, "run", "-t", "exec")
+    assert done.returncode != 0
+    assert re.search(r"UsageFault at pc=0x[0-9a-f]{8} \(deep, main\.c:\d+\): STKOF: stack overflow", done.stdout), (
+        done.stdout
+    )
 
 
 def test_instruction_counts_are_identical_run_to_run(make_project):

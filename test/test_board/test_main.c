@@ -51,6 +51,30 @@ static void test_instruction_counter_counts_work(void)
 #endif
 }
 
+static int32_t recurse(int32_t depth)
+{
+    volatile int32_t frame[64]; /* 256 bytes a level, kept by volatile */
+    frame[0] = depth;
+    return depth == 0 ? frame[0] : recurse(depth - 1) + frame[0];
+}
+
+static void test_stack_high_water_mark_grows_with_use(void)
+{
+    if (tinyml_stack_size() == 0) {
+        TEST_IGNORE_MESSAGE("no stack measurement on the host");
+    }
+    size_t before = tinyml_stack_used();
+    TEST_ASSERT_GREATER_THAN(0, before);
+    TEST_ASSERT_EQUAL_INT32(10 * 11 / 2, recurse(10));
+    size_t after = tinyml_stack_used();
+    /* Eleven frames of at least 256 bytes each: deeper than anything before (a high-water mark
+     * is a maximum, so earlier calls' depth is not added). */
+    TEST_ASSERT_GREATER_THAN(before, after);
+    TEST_ASSERT_GREATER_OR_EQUAL(11 * 256, after);
+    TEST_ASSERT_LESS_THAN(tinyml_stack_size(), after);
+    printf("stack used: %u of %u bytes\n", (unsigned)after, (unsigned)tinyml_stack_size());
+}
+
 static void test_floating_point(void)
 {
     volatile float x = 2.0f;
@@ -88,6 +112,7 @@ int main(void)
     UNITY_BEGIN();
     RUN_TEST(test_static_data_is_initialised);
     RUN_TEST(test_instruction_counter_counts_work);
+    RUN_TEST(test_stack_high_water_mark_grows_with_use);
     RUN_TEST(test_floating_point);
     RUN_TEST(test_stdio_formats);
     RUN_TEST(test_helium_dot_product);

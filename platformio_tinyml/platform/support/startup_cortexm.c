@@ -8,7 +8,8 @@
 
 #include "tinyml_board.h"
 
-extern uint32_t __data_load__, __data_start__, __data_end__, __bss_start__, __bss_end__, __stack_top__;
+extern uint32_t __data_load__, __data_start__, __data_end__, __bss_start__, __bss_end__;
+extern uint32_t __stack_limit__, __stack_top__;
 extern int main(void);
 extern void initialise_monitor_handles(void);
 extern void __libc_init_array(void);
@@ -58,6 +59,35 @@ uint64_t tinyml_instructions(void)
 }
 
 void SysTick_Handler(void) { systick_wraps++; }
+
+/* ---- the stack high-water mark ------------------------------------------------------- */
+
+#define STACK_PAINT 0x5AC4C0DEu
+
+/* Fills the unused part of the stack with a pattern, stopping a little below this function's
+ * own frame. */
+__attribute__((noinline)) static void stack_paint(void)
+{
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    for (uint32_t *word = &__stack_limit__; word < sp - 16; word++) {
+        *word = STACK_PAINT;
+    }
+}
+
+size_t tinyml_stack_size(void)
+{
+    return (size_t)((uintptr_t)&__stack_top__ - (uintptr_t)&__stack_limit__);
+}
+
+size_t tinyml_stack_used(void)
+{
+    const uint32_t *word = &__stack_limit__;
+    while (word < &__stack_top__ && *word == STACK_PAINT) {
+        word++;
+    }
+    return (size_t)((uintptr_t)&__stack_top__ - (uintptr_t)word);
+}
 
 /* ---- faults --------------------------------------------------------------------------- */
 
@@ -147,6 +177,11 @@ void Reset_Handler(void)
         *dst++ = 0u;
     }
 
+#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+    /* Armv8-M: a push below the reserve faults (STKOF) instead of corrupting the heap. */
+    __asm__ volatile("msr msplim, %0" ::"r"(&__stack_limit__));
+#endif
+    stack_paint();
     initialise_monitor_handles();
     __libc_init_array();
     counter_start();

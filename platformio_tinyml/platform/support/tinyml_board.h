@@ -6,6 +6,7 @@
 #ifndef TINYML_BOARD_H
 #define TINYML_BOARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -22,6 +23,13 @@ extern "C" {
 /* Guest instructions executed since the counter started (before main). Resolution: one SysTick
  * tick, 1e9 / core clock instructions (40 on the mps2 boards, 31.25 on mps3-an547). */
 uint64_t tinyml_instructions(void);
+
+/* The stack reserve (the board manifest's tinyml.stack_size) and the most of it used so far,
+ * measured by painting the stack at reset and finding the deepest overwritten word. When
+ * used == size the reserve was (probably) exceeded. Both are 0 on the host. On Armv8-M cores
+ * (Cortex-M55) the stack limit register also turns an overflow into a UsageFault at once. */
+size_t tinyml_stack_size(void);
+size_t tinyml_stack_used(void);
 
 #ifdef __cplusplus
 }
