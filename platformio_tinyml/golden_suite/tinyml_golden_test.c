@@ -1,0 +1,109 @@
+/* The golden test suite of platformio-tinyml: runs every embedded sample through the model on the
+ * device and compares each output with TFLite Micro's reference outputs, computed on the host at
+ * build time (tinyml_golden_data.h). One Unity test case per sample, then one for the stack. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <unity.h>
+
+#include "tinyml.h"
+#include "tinyml_board.h"
+#include "tinyml_golden_data.h"
+
+static int current_sample;
+static uint64_t most_instructions;
+
+void setUp(void) {}
+void tearDown(void) {}
+
+static int32_t element_at(tinyml_type type, const void *data, size_t element)
+{
+    switch (type) {
+    case TINYML_TYPE_INT8:
+        return ((const int8_t *)data)[element];
+    case TINYML_TYPE_INT16:
+        return ((const int16_t *)data)[element];
+    case TINYML_TYPE_INT32:
+        return ((const int32_t *)data)[element];
+    default: /* float outputs are compared by their bits: the reference is exact or wrong */
+        return ((const int32_t *)data)[element];
+    }
+}
+
+static size_t element_size(tinyml_type type)
+{
+    return type == TINYML_TYPE_INT8 ? 1u : type == TINYML_TYPE_INT16 ? 2u : 4u;
+}
+
+static void test_golden_sample(void)
+{
+    const int sample = current_sample;
+    for (int input = 0; input < tinyml_input_count(); input++) {
+        memcpy(tinyml_input(input), golden_inputs[sample][input], tinyml_input_info(input)->bytes);
+    }
+    uint64_t start = tinyml_instructions();
+    tinyml_status status = tinyml_invoke();
+    uint64_t spent = tinyml_instructions() - start;
+    if (status != TINYML_OK) {
+        static char message[80];
+        snprintf(message, sizeof message, "tinyml_invoke returned %d (failed op %d)", (int)status, tinyml_failed_op());
+        TEST_FAIL_MESSAGE(message);
+    }
+    if (spent > most_instructions) {
+        most_instructions = spent;
+    }
+    printf("[tinyml] sample %d: %lu instructions\n", sample, (unsigned long)spent);
+
+    for (int output = 0; output < tinyml_output_count(); output++) {
+        const tinyml_tensor_info *info = tinyml_output_info(output);
+        const size_t elements = info->bytes / element_size(info->type);
+        size_t differing = 0, first = 0;
+        int32_t first_expected = 0, first_actual = 0;
+        for (size_t element = 0; element < elements; element++) {
+            int32_t expected = element_at(info->type, golden_expecteds[sample][output], element);
+            int32_t actual = element_at(info->type, tinyml_output(output), element);
+            int32_t difference = expected > actual ? expected - actual : actual - expected;
+            if (difference > TINYML_GOLDEN_TOLERANCE) {
+                if (differing++ == 0) {
+                    first = element, first_expected = expected, first_actual = actual;
+                }
+            }
+        }
+        if (differing > 0) {
+            static char message[160];
+            snprintf(message, sizeof message,
+                     "sample %d, output %d (%s), element %u: expected %ld, got %ld; %u of %u elements differ",
+                     sample, output, info->name, (unsigned)first, (long)first_expected, (long)first_actual,
+                     (unsigned)differing, (unsigned)elements);
+            TEST_FAIL_MESSAGE(message);
+        }
+    }
+}
+
+static void test_stack_reserve_not_exceeded(void)
+{
+    if (tinyml_stack_size() == 0) {
+        TEST_IGNORE_MESSAGE("no stack measurement on the host");
+    }
+    printf("[tinyml] stack %u of %u bytes, arena %u bytes\n", (unsigned)tinyml_stack_used(),
+           (unsigned)tinyml_stack_size(), (unsigned)tinyml_arena_size());
+    TEST_ASSERT_LESS_THAN_MESSAGE(tinyml_stack_size(), tinyml_stack_used(),
+                                  "the stack reserve was exceeded: raise tinyml.stack_size in the board manifest");
+}
+
+int main(void)
+{
+    UNITY_BEGIN();
+    tinyml_status status = tinyml_init();
+    if (status != TINYML_OK) {
+        printf("[tinyml] tinyml_init returned %d\n", (int)status);
+    }
+    for (current_sample = 0; current_sample < TINYML_GOLDEN_SAMPLES; current_sample++) {
+        static char name[32];
+        snprintf(name, sizeof name, "golden_sample_%d", current_sample);
+        UnityDefaultTestRun(test_golden_sample, name, __LINE__);
+    }
+    RUN_TEST(test_stack_reserve_not_exceeded);
+    return UNITY_END();
+}
