@@ -1,13 +1,19 @@
 """The ahead-of-time int8 inference engine: TFLite graph -> a C schedule of CMSIS-NN calls.
 
-Everything TFLite Micro computes in its kernels' Prepare step is computed here, at build time.
+Everything TFLite Micro computes in its kernels' Prepare step is computed here, at build time:
+
+    report = generate_engine(model, model_bytes, "gen/", core="cortex-m4")
+    # gen/tinyml_engine.c, gen/tinyml_engine.h; compile them with tinyml_model.c, the runtime
+    # (runtime/src, runtime/include) and CMSIS-NN.
 """
 
+from .cores import KernelPath, kernel_path
+from .errors import UnsupportedModelError
+from .generate import ENGINE_FILES, EngineReport, generate_engine
+from .lowering import LOWERINGS
+
 # Ops the engine generates code for; tensors must be int8 (bias int32) throughout.
-SUPPORTED_OPS = frozenset({
-    "ADD", "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
-    "MAX_POOL_2D", "MUL", "RESHAPE", "SOFTMAX",
-})
+SUPPORTED_OPS = frozenset(LOWERINGS)
 
 
 def supported_ops() -> frozenset[str]:
@@ -15,4 +21,5 @@ def supported_ops() -> frozenset[str]:
     return SUPPORTED_OPS
 
 
-__all__ = ["SUPPORTED_OPS", "supported_ops"]
+__all__ = ["ENGINE_FILES", "EngineReport", "KernelPath", "SUPPORTED_OPS", "UnsupportedModelError",
+           "generate_engine", "kernel_path", "supported_ops"]

@@ -1,0 +1,62 @@
+"""One lowering per TFLite op: every parameter computed at build time, one kernel call out.
+
+    steps = lower_graph(graph, KernelPath.DSP, source="kws.tflite")   # [KernelCall | Alias, ...]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ...graph import Graph
+from ..cores import KernelPath
+from ..errors import UnsupportedModelError
+from ..kernel_call import Alias, KernelCall
+from .conv_2d import lower_conv_2d
+from .depthwise_conv_2d import lower_depthwise_conv_2d
+from .elementwise import lower_add, lower_mul
+from .fully_connected import lower_fully_connected
+from .operands import OpNotSupported
+from .pooling import lower_pool_2d
+from .reshape import lower_reshape
+from .softmax import lower_softmax
+
+LOWERINGS = {
+    "ADD": lower_add,
+    "AVERAGE_POOL_2D": lower_pool_2d,
+    "CONV_2D": lower_conv_2d,
+    "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d,
+    "FULLY_CONNECTED": lower_fully_connected,
+    "MAX_POOL_2D": lower_pool_2d,
+    "MUL": lower_mul,
+    "RESHAPE": lower_reshape,
+    "SOFTMAX": lower_softmax,
+}
+
+
+def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[KernelCall | Alias]:
+    """Lowers every op in schedule order; raises UnsupportedModelError listing every op it cannot
+    lower (grouped by op type and reason, with how many ops and which tensors)."""
+    steps = []
+    refused = defaultdict(list)  # (opcode, reason) -> [op, ...]
+    for op in graph.operators:
+        lowering = LOWERINGS.get(op.opcode)
+        if lowering is None:
+            refused[(op.opcode, "the engine has no kernel for this op")].append(op)
+            continue
+        try:
+            steps.append(lowering(graph, op, path))
+        except OpNotSupported as why:
+            refused[(op.opcode, str(why))].append(op)
+        except KeyError as missing:
+            refused[(op.opcode, f"its options lack {missing}")].append(op)
+    if refused:
+        raise UnsupportedModelError(source, [_problem(graph, opcode, reason, ops)
+                                             for (opcode, reason), ops in refused.items()])
+    return steps
+
+
+def _problem(graph: Graph, opcode: str, reason: str, ops) -> str:
+    shown = ", ".join(str(op.index) for op in ops[:5]) + (", ..." if len(ops) > 5 else "")
+    tensors = ", ".join(f"'{graph.tensors[i].name}'" for op in ops[:2] for i in op.outputs if i >= 0)
+    times = "once" if len(ops) == 1 else f"{len(ops)} times"
+    return f"{opcode} ({times}: op {shown}; output {tensors}): {reason}"

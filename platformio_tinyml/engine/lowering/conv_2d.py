@@ -1,0 +1,53 @@
+"""CONV_2D (int8, per-channel) -> the CMSIS-NN convolution kernel arm_convolve_wrapper_s8 would pick."""
+
+from __future__ import annotations
+
+from ...graph import Graph, Operator
+from ..cores import KernelPath
+from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct
+from ..scratch import conv_wrapper_bytes, is_1x1_conv, is_1xn_conv
+from ..symbols import scratch_symbol, tensor_symbol
+from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
+                          window_params, window_summary)
+from .operands import OpNotSupported, describe
+
+
+def conv_kernel(operands, input_h: int, input_c: int) -> str:
+    """The kernel arm_convolve_wrapper_s8 dispatches to, decided once, here."""
+    _, k_h, k_w, _ = operands.filter.shape
+    if is_1x1_conv((k_h, k_w), operands.padding_hw, operands.dilation_hw):
+        return "arm_convolve_1x1_s8_fast" if operands.stride_hw == (1, 1) else "arm_convolve_1x1_s8"
+    if is_1xn_conv(input_h, input_c, k_h, operands.stride_hw[1], operands.dilation_hw[1]):
+        return "arm_convolve_1_x_n_s8"
+    return "arm_convolve_s8"
+
+
+def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    operands = conv_operands(graph, op)
+    n, in_h, in_w, in_c = operands.input.shape
+    out_c, k_h, k_w, k_c = operands.filter.shape
+    _, out_h, out_w, _ = operands.output.shape
+    if k_c != in_c:
+        raise OpNotSupported(f"grouped convolution ({in_c} input channels, filter depth {k_c})")
+    tables = requantization_tables(op, operands, out_c)
+    scratch = conv_wrapper_bytes(path, (in_h, in_w, in_c), (k_h, k_w), operands.stride_hw,
+                                 operands.padding_hw, operands.dilation_hw)
+    context = c_struct(buf=scratch_symbol(op.index) if scratch else "NULL", size=scratch)
+    locals_ = (
+        LocalConst("cmsis_nn_context", "context", context),
+        LocalConst("cmsis_nn_conv_params", "conv_params", c_struct(**window_params(operands))),
+        LocalConst("cmsis_nn_per_channel_quant_params", "quant_params", quant_params_literal(tables)),
+        LocalConst("cmsis_nn_dims", "input_dims", c_dims(n, in_h, in_w, in_c)),
+        LocalConst("cmsis_nn_dims", "filter_dims", c_dims(out_c, k_h, k_w, in_c)),
+        LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, out_c)),
+        LocalConst("cmsis_nn_dims", "output_dims", c_dims(n, out_h, out_w, out_c)),
+    )
+    arguments = ("&context", "&conv_params", "&quant_params", "&input_dims", tensor_symbol(operands.input),
+                 "&filter_dims", tensor_symbol(operands.filter), "&bias_dims", bias_argument(operands.bias),
+                 "&output_dims", tensor_symbol(operands.output))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function=conv_kernel(operands, in_h, in_c),
+        arguments=arguments, reads=(operands.input.index,), writes=(operands.output.index,),
+        constants=tuple(t.index for t in (operands.filter, operands.bias) if t is not None),
+        summary=f"{describe(operands.input)} -> {describe(operands.output)}; {window_summary(operands)}",
+        locals=locals_, tables=tables, scratch_bytes=scratch)

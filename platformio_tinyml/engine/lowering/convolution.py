@@ -1,0 +1,90 @@
+"""What CONV_2D and DEPTHWISE_CONV_2D share: padding, requantization tables, bias, activation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...graph import Graph, Operator, Tensor
+from ..kernel_call import ConstTable, c_struct
+from ..padding import leading_padding
+from ..quantization import activation_range, per_channel_multipliers
+from ..symbols import tensor_symbol
+from .operands import (OpNotSupported, constant, input_tensor, output_tensor, per_tensor_quantization,
+                       shape_of_rank, symmetric_filter_scales)
+
+
+@dataclass(frozen=True)
+class ConvOperands:
+    input: Tensor
+    filter: Tensor
+    bias: Tensor | None
+    output: Tensor
+    stride_hw: tuple[int, int]
+    dilation_hw: tuple[int, int]
+    padding_hw: tuple[int, int]
+    input_zero_point: int
+    output_zero_point: int
+    activation: tuple[int, int]
+
+
+def conv_operands(graph: Graph, op: Operator) -> ConvOperands:
+    x = input_tensor(graph, op, 0, "input")
+    w = constant(input_tensor(graph, op, 1, "filter"), "filter")
+    b = input_tensor(graph, op, 2, "bias", dtypes=("int32",), optional=True)
+    if b is not None:
+        constant(b, "bias")
+    y = output_tensor(graph, op)
+    _, in_h, in_w, _ = shape_of_rank(x, 4, "input")
+    _, k_h, k_w, _ = shape_of_rank(w, 4, "filter")
+    _, out_h, out_w, _ = shape_of_rank(y, 4, "output")
+    options = op.options
+    stride = (options["stride_h"], options["stride_w"])
+    dilation = (options.get("dilation_h_factor", 1), options.get("dilation_w_factor", 1))
+    padding = (leading_padding(stride[0], dilation[0], in_h, k_h, out_h),
+               leading_padding(stride[1], dilation[1], in_w, k_w, out_w))
+    _, in_zp = per_tensor_quantization(x)
+    out_scale, out_zp = per_tensor_quantization(y)
+    return ConvOperands(x, w, b, y, stride, dilation, padding, in_zp, out_zp,
+                        activation_range(options["fused_activation_function"], out_scale, out_zp))
+
+
+def requantization_tables(op: Operator, operands: ConvOperands, channels: int) -> tuple[ConstTable, ConstTable]:
+    scales = symmetric_filter_scales(operands.filter)
+    if len(scales) not in (1, channels):
+        raise OpNotSupported(f"filter '{operands.filter.name}' has {len(scales)} scales for {channels} "
+                             "output channels")
+    in_scale, _ = per_tensor_quantization(operands.input)
+    out_scale, _ = per_tensor_quantization(operands.output)
+    multipliers, shifts = per_channel_multipliers(in_scale, scales, out_scale, channels)
+    return (ConstTable(f"op{op.index}_multiplier", "int32_t", multipliers),
+            ConstTable(f"op{op.index}_shift", "int32_t", shifts))
+
+
+def quant_params_literal(tables: tuple[ConstTable, ConstTable]) -> str:
+    # CMSIS-NN's struct holds non-const pointers but only reads through them.
+    multiplier, shift = tables
+    return c_struct(multiplier=f"(int32_t *){multiplier.name}", shift=f"(int32_t *){shift.name}")
+
+
+def window_params(operands: ConvOperands) -> dict:
+    """Fields common to cmsis_nn_conv_params and cmsis_nn_dw_conv_params."""
+    (stride_h, stride_w), (dil_h, dil_w), (pad_h, pad_w) = (operands.stride_hw, operands.dilation_hw,
+                                                          operands.padding_hw)
+    return {
+        "input_offset": -operands.input_zero_point,
+        "output_offset": operands.output_zero_point,
+        "stride": {"w": stride_w, "h": stride_h},
+        "padding": {"w": pad_w, "h": pad_h},
+        "dilation": {"w": dil_w, "h": dil_h},
+        "activation": {"min": operands.activation[0], "max": operands.activation[1]},
+    }
+
+
+def bias_argument(bias: Tensor | None) -> str:
+    return tensor_symbol(bias) if bias is not None else "NULL"
+
+
+def window_summary(operands: ConvOperands) -> str:
+    _, k_h, k_w, _ = operands.filter.shape
+    return (f"{k_h}x{k_w} filter, stride {operands.stride_hw[0]}x{operands.stride_hw[1]}, "
+            f"padding {operands.padding_hw[0]}x{operands.padding_hw[1]}")

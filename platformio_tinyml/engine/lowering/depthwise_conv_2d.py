@@ -1,0 +1,57 @@
+"""DEPTHWISE_CONV_2D (int8, per-channel, any depth multiplier) -> the CMSIS-NN depthwise kernel
+arm_depthwise_conv_wrapper_s8 would pick on this core."""
+
+from __future__ import annotations
+
+from ...graph import Graph, Operator
+from ..cores import KernelPath
+from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct
+from ..scratch import depthwise_wrapper_bytes
+from ..symbols import scratch_symbol, tensor_symbol
+from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
+                          window_params, window_summary)
+from .operands import OpNotSupported, describe
+
+
+def depthwise_kernel(path: KernelPath, depth_multiplier: int, batches: int, filter_hw, operands) -> str:
+    if depth_multiplier != 1 or batches != 1 or operands.dilation_hw != (1, 1):
+        return "arm_depthwise_conv_s8"
+    pad_h, pad_w = operands.padding_hw
+    if path is not KernelPath.MVE and filter_hw == (3, 3) and pad_h <= 1 and pad_w <= 1:
+        return "arm_depthwise_conv_3x3_s8"
+    return "arm_depthwise_conv_s8_opt"
+
+
+def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    operands = conv_operands(graph, op)
+    n, in_h, in_w, in_c = operands.input.shape
+    _, k_h, k_w, out_c = operands.filter.shape
+    _, out_h, out_w, _ = operands.output.shape
+    multiplier = op.options.get("depth_multiplier", 1) or out_c // in_c
+    if out_c != in_c * multiplier:
+        raise OpNotSupported(f"{in_c} input channels x depth multiplier {multiplier} != {out_c} outputs")
+    tables = requantization_tables(op, operands, out_c)
+    scratch = depthwise_wrapper_bytes(path, in_c, out_c, n, (k_h, k_w), operands.padding_hw,
+                                      operands.dilation_hw)
+    params = {"ch_mult": multiplier, **window_params(operands)}
+    locals_ = (
+        LocalConst("cmsis_nn_context", "context",
+                   c_struct(buf=scratch_symbol(op.index) if scratch else "NULL", size=scratch)),
+        LocalConst("cmsis_nn_dw_conv_params", "dw_conv_params", c_struct(**params)),
+        LocalConst("cmsis_nn_per_channel_quant_params", "quant_params", quant_params_literal(tables)),
+        LocalConst("cmsis_nn_dims", "input_dims", c_dims(n, in_h, in_w, in_c)),
+        LocalConst("cmsis_nn_dims", "filter_dims", c_dims(1, k_h, k_w, out_c)),
+        LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, out_c)),
+        LocalConst("cmsis_nn_dims", "output_dims", c_dims(n, out_h, out_w, out_c)),
+    )
+    arguments = ("&context", "&dw_conv_params", "&quant_params", "&input_dims", tensor_symbol(operands.input),
+                 "&filter_dims", tensor_symbol(operands.filter), "&bias_dims", bias_argument(operands.bias),
+                 "&output_dims", tensor_symbol(operands.output))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode,
+        function=depthwise_kernel(path, multiplier, n, (k_h, k_w), operands),
+        arguments=arguments, reads=(operands.input.index,), writes=(operands.output.index,),
+        constants=tuple(t.index for t in (operands.filter, operands.bias) if t is not None),
+        summary=(f"{describe(operands.input)} -> {describe(operands.output)}; {window_summary(operands)}, "
+                 f"depth multiplier {multiplier}"),
+        locals=locals_, tables=tables, scratch_bytes=scratch)

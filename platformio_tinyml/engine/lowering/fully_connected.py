@@ -1,0 +1,66 @@
+"""FULLY_CONNECTED (int8, per-tensor weights) -> arm_fully_connected_s8.
+
+On MVE the kernel wants each weight row's sum (TFLite Micro computes it into the arena when the
+model is prepared); here it is computed at build time and kept in flash."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...graph import Graph, Operator
+from ..cores import KernelPath
+from ..kernel_call import ConstTable, KernelCall, LocalConst, c_dims, c_struct
+from ..quantization import activation_range, fully_connected_multiplier
+from ..symbols import tensor_symbol
+from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
+                       per_tensor_quantization, shape_of_rank, symmetric_filter_scales)
+
+
+def lower_fully_connected(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    options = op.options
+    if options.get("weights_format", "DEFAULT") != "DEFAULT":
+        raise OpNotSupported(f"weights format {options['weights_format']}")
+    x = input_tensor(graph, op, 0, "input")
+    w = constant(input_tensor(graph, op, 1, "weights"), "weights")
+    b = input_tensor(graph, op, 2, "bias", dtypes=("int32",), optional=True)
+    if b is not None:
+        constant(b, "bias")
+    y = output_tensor(graph, op)
+    output_depth, accum_depth = shape_of_rank(w, 2, "weights")
+    if elements(x) % accum_depth:
+        raise OpNotSupported(f"input {list(x.shape)} is not a whole number of rows of {accum_depth}")
+    batches = elements(x) // accum_depth
+    scales = symmetric_filter_scales(w)
+    if len(scales) != 1:
+        raise OpNotSupported(f"weights '{w.name}' are quantized per channel")
+    in_scale, in_zp = per_tensor_quantization(x)
+    out_scale, out_zp = per_tensor_quantization(y)
+    multiplier, shift = fully_connected_multiplier(in_scale, scales[0], out_scale)
+    act_min, act_max = activation_range(options["fused_activation_function"], out_scale, out_zp)
+
+    tables = ()
+    context = c_struct(buf="NULL", size=0)
+    if path is KernelPath.MVE:
+        sums = np.asarray(w.data, dtype=np.int32).sum(axis=1)
+        tables = (ConstTable(f"op{op.index}_weight_row_sums", "int32_t", tuple(int(s) for s in sums)),)
+        context = c_struct(buf=f"(void *){tables[0].name}", size=4 * output_depth)
+    locals_ = (
+        LocalConst("cmsis_nn_context", "context", context),
+        LocalConst("cmsis_nn_fc_params", "fc_params",
+                   c_struct(input_offset=-in_zp, filter_offset=0, output_offset=out_zp,
+                            activation={"min": act_min, "max": act_max})),
+        LocalConst("cmsis_nn_per_tensor_quant_params", "quant_params",
+                   c_struct(multiplier=multiplier, shift=shift)),
+        LocalConst("cmsis_nn_dims", "input_dims", c_dims(batches, 1, 1, accum_depth)),
+        LocalConst("cmsis_nn_dims", "filter_dims", c_dims(accum_depth, 1, 1, output_depth)),
+        LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, output_depth)),
+        LocalConst("cmsis_nn_dims", "output_dims", c_dims(batches, 1, 1, output_depth)),
+    )
+    arguments = ("&context", "&fc_params", "&quant_params", "&input_dims", tensor_symbol(x),
+                 "&filter_dims", tensor_symbol(w), "&bias_dims",
+                 tensor_symbol(b) if b is not None else "NULL", "&output_dims", tensor_symbol(y))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="arm_fully_connected_s8", arguments=arguments,
+        reads=(x.index,), writes=(y.index,), constants=tuple(t.index for t in (w, b) if t is not None),
+        summary=f"{describe(x)} -> {describe(y)}; {batches} x {accum_depth} by {output_depth}",
+        locals=locals_, tables=tables)

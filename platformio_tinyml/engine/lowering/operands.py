@@ -1,0 +1,77 @@
+"""Reading an op's operands for lowering: tensors, their int8 quantization, and what is refused."""
+
+from __future__ import annotations
+
+from ...graph import Graph, Operator, Tensor
+from ..symbols import tensor_symbol
+
+
+class OpNotSupported(Exception):
+    """Why one op cannot be lowered; collected and grouped per op type for the user."""
+
+
+def input_tensor(graph: Graph, op: Operator, position: int, role: str, dtypes=("int8",),
+                 optional: bool = False) -> Tensor | None:
+    index = op.inputs[position] if position < len(op.inputs) else -1
+    if index < 0:
+        if optional:
+            return None
+        raise OpNotSupported(f"its {role} input is missing")
+    return checked(graph.tensors[index], role, dtypes)
+
+
+def output_tensor(graph: Graph, op: Operator, dtypes=("int8",)) -> Tensor:
+    return checked(graph.tensors[op.outputs[0]], "output", dtypes)
+
+
+def checked(tensor: Tensor, role: str, dtypes) -> Tensor:
+    if tensor.dtype not in dtypes:
+        raise OpNotSupported(f"{role} tensor '{tensor.name}' is {tensor.dtype}, "
+                             f"the engine needs {' or '.join(dtypes)}")
+    return tensor
+
+
+def per_tensor_quantization(tensor: Tensor) -> tuple[float, int]:
+    """(scale, zero_point) of an activation quantized per tensor."""
+    quant = tensor.quantization
+    if quant is None or not quant.scale:
+        raise OpNotSupported(f"tensor '{tensor.name}' has no quantization parameters")
+    if len(quant.scale) != 1:
+        raise OpNotSupported(f"tensor '{tensor.name}' is quantized per channel where the kernel "
+                             "needs one scale")
+    return quant.scale[0], quant.zero_point[0] if quant.zero_point else 0
+
+
+def symmetric_filter_scales(filter_tensor: Tensor) -> tuple[float, ...]:
+    """The filter's scales; CMSIS-NN (like TFLite int8) needs every filter zero point to be 0."""
+    quant = filter_tensor.quantization
+    if quant is None or not quant.scale:
+        raise OpNotSupported(f"filter '{filter_tensor.name}' has no quantization parameters")
+    if any(zero_point != 0 for zero_point in quant.zero_point):
+        raise OpNotSupported(f"filter '{filter_tensor.name}' has a non-zero zero point")
+    return quant.scale
+
+
+def constant(tensor: Tensor, role: str) -> Tensor:
+    if tensor.data is None:
+        raise OpNotSupported(f"its {role} '{tensor.name}' is computed at run time; the engine "
+                             "needs it constant")
+    return tensor
+
+
+def shape_of_rank(tensor: Tensor, rank: int, role: str) -> tuple[int, ...]:
+    if len(tensor.shape) != rank:
+        raise OpNotSupported(f"{role} '{tensor.name}' has shape {list(tensor.shape)}, the kernel "
+                             f"needs rank {rank}")
+    return tensor.shape
+
+
+def elements(tensor: Tensor) -> int:
+    count = 1
+    for dim in tensor.shape:
+        count *= dim
+    return count
+
+
+def describe(tensor: Tensor) -> str:
+    return f"{tensor_symbol(tensor)} {list(tensor.shape)}"

@@ -1,0 +1,118 @@
+"""Fixed-point quantization parameters, computed exactly as TFLite / TFLite Micro compute them.
+
+TFLite does this maths in C `double` (and some products in `float`) when a kernel is prepared;
+Python floats are IEEE doubles and numpy.float32 gives the float steps, so the integers below are
+the ones TFLite Micro hands to its kernels, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+INT8_MIN, INT8_MAX = -128, 127
+# Softmax on int8: the scaled input differences are Q5.26 (TFLite's kScaledDiffIntegerBits).
+SOFTMAX_DIFF_INTEGER_BITS = 5
+# Elementwise ADD on int8 first shifts inputs left by this many bits (TFLite's left_shift).
+ADD_INPUT_LEFT_SHIFT = 20
+
+
+def tflite_round(value: float) -> float:
+    """C's round(): halves away from zero (Python's round() would go to even)."""
+    return math.copysign(math.floor(abs(value) + 0.5), value)
+
+
+def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
+    """real_multiplier ~= multiplier * 2**(shift - 31), multiplier a Q0.31 int32 in [2**30, 2**31).
+
+    Returns (multiplier, shift); shift > 0 is a left shift. Tiny multipliers flush to (0, 0)."""
+    if real_multiplier == 0.0:
+        return 0, 0
+    fraction, shift = math.frexp(real_multiplier)
+    fixed = int(tflite_round(fraction * (1 << 31)))
+    if fixed == 1 << 31:  # the fraction rounded up to 1.0
+        fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    return fixed, shift
+
+
+def quantize_multiplier_smaller_than_one(real_multiplier: float) -> tuple[int, int]:
+    if not 0.0 < real_multiplier < 1.0:
+        raise ValueError(f"multiplier {real_multiplier!r} must lie in (0, 1)")
+    return quantize_multiplier(real_multiplier)
+
+
+def quantize_multiplier_greater_than_one(real_multiplier: float) -> tuple[int, int]:
+    if not real_multiplier > 1.0:
+        raise ValueError(f"multiplier {real_multiplier!r} must be greater than 1")
+    return quantize_multiplier(real_multiplier)
+
+
+def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...], output_scale: float,
+                            channels: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(multipliers, shifts) per output channel of a convolution, as TFLite's
+    PopulateConvolutionQuantizationParams: input_scale * filter_scale / output_scale in double.
+    A single filter scale applies to every channel."""
+    scales = filter_scales if len(filter_scales) > 1 else filter_scales * channels
+    pairs = [quantize_multiplier(float(np.float32(input_scale)) * float(np.float32(scale))
+                                 / float(np.float32(output_scale))) for scale in scales]
+    return tuple(m for m, _ in pairs), tuple(s for _, s in pairs)
+
+
+def fully_connected_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
+    """Per-tensor FULLY_CONNECTED: TFLite multiplies the two scales in float, then divides in double."""
+    product = float(np.float32(input_scale) * np.float32(filter_scale))
+    return quantize_multiplier(product / float(np.float32(output_scale)))
+
+
+def quantize_value(real: float, scale: float, zero_point: int) -> int:
+    """zero_point + round(real / scale), the division in float as TFLite's activation ranges do."""
+    return zero_point + int(tflite_round(float(np.float32(real) / np.float32(scale))))
+
+
+def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
+    """Clamp bounds of an int8 output for a fused activation (TFLite CalculateActivationRangeQuantized)."""
+    bounds = {
+        "NONE": (None, None),
+        "RELU": (0.0, None),
+        "RELU6": (0.0, 6.0),
+        "RELU_N1_TO_1": (-1.0, 1.0),
+    }
+    if activation not in bounds:
+        raise ValueError(f"fused activation {activation} is not supported on int8 outputs")
+    low, high = bounds[activation]
+    act_min = INT8_MIN if low is None else max(INT8_MIN, quantize_value(low, scale, zero_point))
+    act_max = INT8_MAX if high is None else min(INT8_MAX, quantize_value(high, scale, zero_point))
+    return act_min, act_max
+
+
+def softmax_input_scaling(beta: float, input_scale: float) -> tuple[int, int, int]:
+    """(multiplier, left_shift, diff_min) for an int8 softmax, as TFLite's PreprocessSoftmaxScaling
+    and CalculateInputRadius prepare them (the double-rounding build TFLite Micro uses)."""
+    integer_bits = SOFTMAX_DIFF_INTEGER_BITS
+    real = min(float(np.float32(beta)) * float(np.float32(input_scale)) * (1 << (31 - integer_bits)),
+               (1 << 31) - 1.0)
+    multiplier, left_shift = quantize_multiplier_greater_than_one(real)
+    radius = math.floor(((1 << integer_bits) - 1) * (1 << (31 - integer_bits)) / (1 << left_shift))
+    return multiplier, left_shift, -radius
+
+
+def add_scaling(input1_scale: float, input2_scale: float, output_scale: float):
+    """Multipliers of int8 ADD (TFLite's add Prepare): both inputs rescaled to twice the larger input
+    scale after a left shift of 20 bits, then the sum rescaled to the output.
+
+    Returns ((m1, s1), (m2, s2), (m_out, s_out))."""
+    in1, in2, out = (float(np.float32(s)) for s in (input1_scale, input2_scale, output_scale))
+    twice_max = 2 * max(in1, in2)
+    return (quantize_multiplier_smaller_than_one(in1 / twice_max),
+            quantize_multiplier_smaller_than_one(in2 / twice_max),
+            quantize_multiplier_smaller_than_one(twice_max / ((1 << ADD_INPUT_LEFT_SHIFT) * out)))
+
+
+def mul_scaling(input1_scale: float, input2_scale: float, output_scale: float) -> tuple[int, int]:
+    """Multiplier of int8 MUL: input1_scale * input2_scale / output_scale in double."""
+    in1, in2, out = (float(np.float32(s)) for s in (input1_scale, input2_scale, output_scale))
+    return quantize_multiplier(in1 * in2 / out)

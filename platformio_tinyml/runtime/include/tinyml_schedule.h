@@ -1,0 +1,55 @@
+/* What a generated engine (tinyml_engine.c) hands the runtime (tinyml_runtime.c), which implements
+ * tinyml.h on top of it. Not for application code: include tinyml.h instead.
+ */
+#ifndef TINYML_SCHEDULE_H
+#define TINYML_SCHEDULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tinyml.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One step of the schedule: a generated function calling one kernel; returns the kernel's status
+ * (0 on success, as CMSIS-NN's ARM_CMSIS_NN_SUCCESS). */
+typedef struct {
+    int32_t (*run)(void);
+    int32_t model_op; /* index of the op in the model, for tinyml_failed_op() */
+} tinyml_step;
+
+/* A byte of the model array the schedule was generated for: a cheap check at tinyml_init(). */
+typedef struct {
+    uint32_t offset;
+    uint8_t value;
+} tinyml_model_sample;
+
+typedef struct {
+    const tinyml_step *steps;
+    int step_count;
+    void *const *inputs;
+    const tinyml_tensor_info *input_info;
+    int input_count;
+    void *const *outputs;
+    const tinyml_tensor_info *output_info;
+    int output_count;
+    size_t arena_size;
+    /* The model array linked in (tinyml_model.c/.h) and what the schedule expects of it. */
+    const uint8_t *model;
+    size_t model_size;
+    const char *model_sha256;
+    size_t expected_model_size;
+    const char *expected_model_sha256;
+    const tinyml_model_sample *samples;
+    int sample_count;
+} tinyml_schedule;
+
+extern const tinyml_schedule tinyml_generated_schedule;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYML_SCHEDULE_H */

@@ -1,0 +1,91 @@
+/* tinyml.h on top of a generated schedule: state, checks and the invoke loop. No allocation. */
+#include <string.h>
+
+#include "tinyml.h"
+#include "tinyml_schedule.h"
+
+#define SCHEDULE (&tinyml_generated_schedule)
+
+static int initialized;
+static int failed_op = -1;
+
+static int model_matches(const tinyml_schedule *schedule)
+{
+    if (schedule->model_size != schedule->expected_model_size ||
+        strcmp(schedule->model_sha256, schedule->expected_model_sha256) != 0) {
+        return 0;
+    }
+    for (int i = 0; i < schedule->sample_count; i++) {
+        const tinyml_model_sample *sample = &schedule->samples[i];
+        if (schedule->model[sample->offset] != sample->value) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+tinyml_status tinyml_init(void)
+{
+    initialized = 0;
+    failed_op = -1;
+    if (!model_matches(SCHEDULE)) {
+        return TINYML_ERROR_MODEL_MISMATCH;
+    }
+    initialized = 1;
+    return TINYML_OK;
+}
+
+tinyml_status tinyml_invoke(void)
+{
+    if (!initialized) {
+        return TINYML_ERROR_NOT_INITIALIZED;
+    }
+    for (int i = 0; i < SCHEDULE->step_count; i++) {
+        if (SCHEDULE->steps[i].run() != 0) {
+            failed_op = SCHEDULE->steps[i].model_op;
+            return TINYML_ERROR_KERNEL;
+        }
+    }
+    failed_op = -1;
+    return TINYML_OK;
+}
+
+void *tinyml_input(int index)
+{
+    return initialized && index >= 0 && index < SCHEDULE->input_count ? SCHEDULE->inputs[index] : NULL;
+}
+
+void *tinyml_output(int index)
+{
+    return initialized && index >= 0 && index < SCHEDULE->output_count ? SCHEDULE->outputs[index] : NULL;
+}
+
+int tinyml_input_count(void)
+{
+    return SCHEDULE->input_count;
+}
+
+int tinyml_output_count(void)
+{
+    return SCHEDULE->output_count;
+}
+
+const tinyml_tensor_info *tinyml_input_info(int index)
+{
+    return index >= 0 && index < SCHEDULE->input_count ? &SCHEDULE->input_info[index] : NULL;
+}
+
+const tinyml_tensor_info *tinyml_output_info(int index)
+{
+    return index >= 0 && index < SCHEDULE->output_count ? &SCHEDULE->output_info[index] : NULL;
+}
+
+size_t tinyml_arena_size(void)
+{
+    return SCHEDULE->arena_size;
+}
+
+int tinyml_failed_op(void)
+{
+    return failed_op;
+}
