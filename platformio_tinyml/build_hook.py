@@ -1,0 +1,180 @@
+"""The PlatformIO side of a build: `custom_tinyml_*` options -> int8 model -> op check -> C sources
+handed to SCons. Called by `extra_script.py` (library.json `build.extraScript`) once per
+environment of a project that lists this library in `lib_deps`.
+
+Stages print one line each with their duration. Conversion runs in a subprocess and only when its
+cache key changes, so a build with nothing changed never starts TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .build_messages import stop_build
+from .convert import cache, launcher
+from .convert.accuracy import summary_line
+from .convert.errors import ConversionError
+from .convert.progress import stage
+from .convert.source_format import TFLITE, detect_format
+from .graph import Model, ModelFormatError, read_model, verify_model
+from .model_array import model_hash, render_model_header, write_model_sources
+from .op_check import UnsupportedOpsError, check_ops
+from .options import PREFIX, OptionError, Options, parse_options
+
+WORK_FOLDER = "tinyml"          # inside $BUILD_DIR
+GENERATED_FOLDER = "generated"  # inside WORK_FOLDER: the C sources SCons compiles
+REPORT_FILE = "conversion_report.json"
+MODEL_COPY = "model.tflite"
+
+
+@dataclass(frozen=True)
+class Int8Model:
+    data: bytes
+    model: Model
+    how: str              # 'used as is' | 'converted from keras' ...
+    report: dict | None   # the conversion report; None for a model used as is
+
+
+def run(env, library_root: Path) -> None:
+    """Everything the hook does for one PlatformIO environment."""
+    from SCons.Script import ARGUMENTS, DefaultEnvironment
+
+    # PlatformIO may load a library's extra script more than once per environment.
+    marker = "_TINYML_HOOK_DONE_" + env["PIOENV"].replace("-", "_")
+    default_env = DefaultEnvironment()
+    if default_env.get(marker):
+        return
+    default_env[marker] = True
+
+    start = time.perf_counter()
+    project_dir = Path(env.subst("$PROJECT_DIR"))
+    work_dir = Path(env.subst("$BUILD_DIR")) / WORK_FOLDER
+    verbose = bool(int(ARGUMENTS.get("PIOVERBOSE", 0)))
+    raw = env.GetProjectConfig().items(env=env["PIOENV"], as_dict=True)
+    try:
+        options = parse_options(raw, project_dir)
+        if options.model is None:
+            return
+        int8 = prepare_int8_model(options, project_dir, work_dir, env.subst("$PYTHONEXE"), library_root,
+                                  verbose, emit)
+        check_runtime_support(int8.model, options, emit)
+        generated = work_dir / GENERATED_FOLDER
+        with stage("tinyml_model.c/.h", emit):
+            write_sources_if_changed(generated, int8.data, int8.model, provenance(options, int8))
+    except (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError) as exc:
+        stop_build(env, str(exc))
+        return
+    # The header must be visible to the project's sources too: PlatformIO passes a library's
+    # CPPPATH additions on to everything that depends on the library.
+    env.Append(CPPPATH=[str(generated)])
+    env.BuildSources(str(work_dir / "build"), str(generated))
+    emit(f"tinyml: model ready, {int8.how} ({time.perf_counter() - start:.1f} s in all)")
+
+
+def emit(line: str) -> None:
+    print(line, flush=True)
+
+
+def prepare_int8_model(options: Options, project_dir: Path, work_dir: Path, python: str,
+                       library_root: Path, verbose: bool, emit: Callable[[str], None]) -> Int8Model:
+    """The int8 .tflite for `options`: the file itself when it is int8, else a (cached) conversion."""
+    what = f"{PREFIX}model = {options.model_text}"
+    source_format = detect_format(options.model, options.model_text)
+    if source_format == TFLITE:
+        data = options.model.read_bytes()
+        model = read_model(data, source=options.model_text)
+        verify_model(model)
+        if is_int8_model(model):
+            return Int8Model(data, model, "int8 .tflite used as is", None)
+    if options.calibration is None:
+        raise ConversionError(
+            f"{what} is a float model: making it int8 needs calibration samples. Set "
+            f"{PREFIX}calibration to a .npz/.npy file or a folder of them, or to a Python "
+            f"module:function returning samples (or to random, to try a build without real data)."
+        )
+    key = cache.conversion_key(options.model, _sample_files(options, project_dir),
+                               {"format": source_format, **options.conversion_settings()})
+    entry = cache.lookup(key)
+    if entry is None:
+        launcher.require_converters(source_format, python, what)
+        request = {"options": options.written, "project_dir": str(project_dir), "format": source_format}
+        with stage(f"converted {options.model_text} to int8", emit):
+            entry = launcher.convert_in_subprocess(python, library_root, key, request, work_dir, verbose, emit)
+    else:
+        emit(f"tinyml: conversion of {options.model_text} cached ({key[:12]})")
+    data = (entry / cache.MODEL_FILE).read_bytes()
+    report = json.loads((entry / cache.REPORT_FILE).read_text(encoding="utf-8"))
+    _copy_if_changed(entry / cache.MODEL_FILE, work_dir / MODEL_COPY)
+    _copy_if_changed(entry / cache.REPORT_FILE, work_dir / REPORT_FILE)
+    model = read_model(data, source=f"the int8 conversion of {options.model_text}")
+    verify_model(model)
+    for warning in report["warnings"]:
+        emit(f"tinyml: warning: {warning}")
+    emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
+         f"(details: {work_dir / REPORT_FILE})")
+    check_agreement(report["accuracy"], options)
+    return Int8Model(data, model, f"converted from {source_format}", report)
+
+
+def is_int8_model(model: Model) -> bool:
+    graph = model.subgraphs[0]
+    return all(graph.tensors[i].dtype == "int8" for i in (*graph.inputs, *graph.outputs))
+
+
+def check_agreement(accuracy: dict, options: Options) -> None:
+    if options.min_agreement is None or accuracy["top1_agreement"] is None:
+        return
+    agreement = accuracy["top1_agreement"] * 100
+    if agreement < options.min_agreement:
+        raise ConversionError(
+            f"{PREFIX}min_agreement = {options.min_agreement:g}: the int8 model agrees with the float "
+            f"one on only {agreement:.1f}% of {accuracy['samples']} {accuracy['sample_source']} "
+            f"samples (SNR {accuracy['snr_db']:.1f} dB). Give more representative calibration "
+            f"samples, or lower the threshold."
+        )
+
+
+def check_runtime_support(model: Model, options: Options, emit: Callable[[str], None]) -> None:
+    from .engine import supported_ops
+
+    with stage(f"ops checked against runtime '{options.runtime}'", emit):
+        check_ops(model, supported_ops(), options.runtime, options.model_text)
+
+
+def provenance(options: Options, int8: Int8Model) -> str:
+    lines = [f"Model: {options.model_text} ({int8.how}), SHA-256 of the int8 model {model_hash(int8.data)[:16]}...",
+             f"Options: {options.summary()}"]
+    # The text lands inside a C comment.
+    return "\n * ".join(line.replace("*/", "* /") for line in lines)
+
+
+def write_sources_if_changed(folder: Path, data: bytes, model: Model, provenance_text: str) -> None:
+    """Rewrites tinyml_model.c/.h only when their content changes, so SCons recompiles nothing
+    on a build where nothing changed. The header holds the model's hash and the provenance."""
+    header = folder / "tinyml_model.h"
+    if (folder / "tinyml_model.c").is_file() and header.is_file() and \
+            header.read_text(encoding="utf-8") == render_model_header(data, model, provenance_text):
+        return
+    write_model_sources(folder, data, model, provenance_text)
+
+
+def _sample_files(options: Options, project_dir: Path) -> list[Path]:
+    """What the samples' content hash is taken over; a function's samples by its module's source."""
+    files = []
+    for source in (options.calibration, options.validation):
+        if source is None or source.kind == "random":
+            continue
+        files.append(source.path if source.kind == "files" else cache.module_source(source.text, project_dir))
+    return files
+
+
+def _copy_if_changed(source: Path, target: Path) -> None:
+    if target.is_file() and target.read_bytes() == source.read_bytes():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)

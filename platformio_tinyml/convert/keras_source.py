@@ -1,0 +1,25 @@
+"""Keras models (.keras, .h5) -> FloatModel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+from ..options import Options
+from .errors import ConversionError
+from .float_model import FloatModel
+from .tensorflow_function import float_model_from_function
+
+
+def load(path: Path, options: Options, what: str) -> FloatModel:
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # Keras raises many types for unreadable files
+        raise ConversionError(f"{what}: Keras cannot load {path.name}: {type(exc).__name__}: {exc}") from None
+    declared = [(tensor.name, tuple(tensor.shape)) for tensor in model.inputs]
+
+    def call(*inputs):
+        return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
+
+    return float_model_from_function(call, declared, options, model, what)

@@ -1,0 +1,130 @@
+"""Calibration and validation samples: loaded from .npz/.npy files, a folder of them, or a
+`module:function`, and checked against the model's (static, batch-1) input shapes.
+
+Samples are returned per model input as float32 arrays of shape (count, *input_shape[1:]).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConversionError
+
+RANDOM_SAMPLE_COUNT = 16
+RANDOM_WARNING = ("custom_tinyml_calibration = random: quantization ranges come from random "
+                  "numbers, not from your data, so the int8 model may be far less accurate. Name "
+                  "real samples (.npz/.npy file or folder, or module:function) for a real firmware.")
+
+
+def load_samples(kind: str, text: str, path: Path | None, option: str, input_names: list[str],
+                 input_shapes: list[tuple[int, ...]], project_dir: Path) -> list[np.ndarray]:
+    """One array per model input; ConversionError naming `option` when the samples do not fit."""
+    where = f"{option} = {text}"
+    if kind == "random":
+        generator = np.random.default_rng(0)
+        return [generator.uniform(-1.0, 1.0, (RANDOM_SAMPLE_COUNT, *shape[1:])).astype(np.float32)
+                for shape in input_shapes]
+    if kind == "function":
+        raw = _from_function(text, where, project_dir)
+    else:
+        raw = _from_files(path, where)
+    return _per_input(raw, where, input_names, input_shapes)
+
+
+def _from_files(path: Path, where: str) -> list:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".npz", ".npy"))
+        if not files:
+            raise ConversionError(f"{where}: the folder {path} holds no .npz or .npy files.")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise ConversionError(f"{where}: {path} does not exist.")
+    loaded = [_load_file(file, where) for file in files]
+    if len(loaded) == 1:
+        return loaded[0]
+    return _concatenate(loaded, where)
+
+
+def _load_file(file: Path, where: str):
+    try:
+        data = np.load(file, allow_pickle=False)
+        if isinstance(data, np.lib.npyio.NpzFile):
+            with data:
+                return {key: data[key] for key in data.files}
+        return data
+    except (OSError, ValueError) as exc:
+        raise ConversionError(f"{where}: cannot read {file.name} as NumPy data ({exc}).") from None
+
+
+def _concatenate(loaded: list, where: str):
+    if all(isinstance(item, dict) for item in loaded):
+        keys = loaded[0].keys()
+        if any(item.keys() != keys for item in loaded):
+            raise ConversionError(f"{where}: the .npz files hold different array names.")
+        return {key: np.concatenate([item[key] for item in loaded]) for key in keys}
+    if any(isinstance(item, dict) for item in loaded):
+        raise ConversionError(f"{where}: mix of .npz and .npy files; use one kind.")
+    return np.concatenate(loaded)
+
+
+def _from_function(text: str, where: str, project_dir: Path):
+    module_name, _, function_name = text.partition(":")
+    sys.path.insert(0, str(project_dir))
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+        return function()
+    except (ImportError, AttributeError) as exc:
+        raise ConversionError(f"{where}: cannot load {function_name} from module {module_name} ({exc}).") from None
+    except Exception as exc:  # the user's code: report it as theirs
+        raise ConversionError(f"{where}: {text}() raised {type(exc).__name__}: {exc}") from None
+    finally:
+        sys.path.remove(str(project_dir))
+
+
+def _per_input(raw, where: str, names: list[str], shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    if isinstance(raw, dict):
+        arrays = _match_names(raw, where, names)
+    elif isinstance(raw, (list, tuple)) and len(names) > 1:
+        if len(raw) != len(names):
+            raise ConversionError(f"{where}: gave {len(raw)} arrays, the model has {len(names)} "
+                                  f"inputs ({', '.join(names)}).")
+        arrays = list(raw)
+    elif len(names) == 1:
+        arrays = [np.stack(raw) if isinstance(raw, (list, tuple)) else raw]
+    else:
+        raise ConversionError(f"{where}: the model has {len(names)} inputs ({', '.join(names)}); "
+                              f"give a .npz with one array per input name.")
+    return [_fit(np.asarray(a), where, name, shape) for a, name, shape in zip(arrays, names, shapes)]
+
+
+def _match_names(raw: dict, where: str, names: list[str]) -> list:
+    if all(name in raw for name in names):
+        return [raw[name] for name in names]
+    if len(names) == 1 and len(raw) == 1:
+        return list(raw.values())
+    raise ConversionError(f"{where}: holds arrays {', '.join(sorted(raw)) or '(none)'}; "
+                          f"name them after the model's inputs: {', '.join(names)}.")
+
+
+def _fit(array: np.ndarray, where: str, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """(count, *shape[1:]); a batch-1 axis per sample is accepted and dropped."""
+    sample_shape = tuple(shape[1:])
+    if array.shape[1:] == tuple(shape):
+        array = array.reshape((array.shape[0], *sample_shape))
+    if array.ndim == 0 or array.shape[1:] != sample_shape or array.shape[0] == 0:
+        raise ConversionError(
+            f"{where}: samples for input '{name}' have shape {_text(array.shape)}, but the model's "
+            f"input is {_text(shape)}: give an array of shape (samples, {', '.join(map(str, sample_shape))})."
+        )
+    if not np.issubdtype(array.dtype, np.number):
+        raise ConversionError(f"{where}: samples for input '{name}' are {array.dtype}, not numbers.")
+    return array.astype(np.float32)
+
+
+def _text(shape) -> str:
+    return "x".join(map(str, shape)) if len(shape) else "a scalar"

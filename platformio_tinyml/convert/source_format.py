@@ -1,0 +1,52 @@
+"""What kind of model a `custom_tinyml_model` path is, from its name and first bytes (no TensorFlow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ConversionError
+
+ONNX, KERAS, SAVED_MODEL, TFLITE = "onnx", "keras", "saved_model", "tflite"
+ACCEPTED = ".onnx, .keras, .h5, .tflite, or a TensorFlow SavedModel folder"
+
+_ZIP_MAGIC = b"PK\x03\x04"             # .keras files are zip archives
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"     # .h5 Keras files
+_TFLITE_IDENTIFIER = b"TFL3"           # at bytes 4-7 of every .tflite
+# Every ONNX file onnx writes starts with ModelProto field 1 (ir_version), a varint: tag 0x08.
+_ONNX_FIRST_BYTE = 0x08
+
+
+def detect_format(path: Path, option_text: str) -> str:
+    """ONNX, KERAS, SAVED_MODEL or TFLITE; ConversionError naming the option when it is none."""
+    where = f"custom_tinyml_model = {option_text}"
+    if path.is_dir():
+        if (path / "saved_model.pb").is_file() or (path / "saved_model.pbtxt").is_file():
+            return SAVED_MODEL
+        raise ConversionError(f"{where}: {path} is a folder but not a TensorFlow SavedModel "
+                              f"(it has no saved_model.pb). Name a model file: {ACCEPTED}.")
+    if not path.is_file():
+        raise ConversionError(f"{where}: {path} does not exist. Write the model's path relative "
+                              f"to the project folder ({ACCEPTED}).")
+    with path.open("rb") as stream:
+        head = stream.read(16)
+    suffix = path.suffix.lower()
+    found = _format_of_bytes(head)
+    if suffix == ".tflite" or found == TFLITE:
+        return TFLITE  # the graph reader explains what is wrong with a damaged one
+    expected = {".onnx": ONNX, ".keras": KERAS, ".h5": KERAS, ".hdf5": KERAS}.get(suffix)
+    if expected and found == expected:
+        return expected
+    what = f"a {suffix} file whose content is not {expected.upper() if expected == ONNX else 'Keras'}" \
+        if expected else "neither ONNX, TFLite nor Keras"
+    raise ConversionError(f"{where}: {path.name} is {what} (first bytes {head[:8]!r}). "
+                          f"platformio-tinyml reads {ACCEPTED}.")
+
+
+def _format_of_bytes(head: bytes) -> str | None:
+    if head[4:8] == _TFLITE_IDENTIFIER:
+        return TFLITE
+    if head.startswith(_ZIP_MAGIC) or head.startswith(_HDF5_MAGIC):
+        return KERAS
+    if head and head[0] == _ONNX_FIRST_BYTE:
+        return ONNX
+    return None

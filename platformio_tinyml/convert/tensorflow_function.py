@@ -1,0 +1,70 @@
+"""A TensorFlow callable with static batch-1 inputs -> FloatModel, quantized by the TFLite converter.
+
+Keras files, SavedModels and onnx2tf's output all end up here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from ..options import Options
+from .errors import ConversionError
+from .float_model import FloatModel, batches_of_one
+from .static_shapes import static_input_shapes
+
+
+def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]], options: Options,
+                              trackable, what: str) -> FloatModel:
+    """`call(*inputs)` returns a tensor, a list or a dict of tensors; `declared` gives each input's
+    name and shape (None for dynamic dimensions) in order."""
+    names = [name for name, _ in declared]
+    shapes = static_input_shapes(declared, options.input_shapes)
+    signature = [tf.TensorSpec(shape, tf.float32, name=_tensor_name(name)) for name, shape in zip(names, shapes)]
+    concrete = tf.function(lambda *inputs: _as_list(call(*inputs)), input_signature=signature).get_concrete_function()
+    output_count = len(concrete.structured_outputs)
+
+    def run(inputs: list[np.ndarray]) -> list[np.ndarray]:
+        return [np.asarray(out) for out in concrete(*[tf.constant(x, tf.float32) for x in inputs])]
+
+    def to_int8(samples: list[np.ndarray]) -> bytes:
+        converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], trackable)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: batches_of_one(samples)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+        try:
+            return converter.convert()
+        except Exception as exc:  # the converter raises several types, all with MLIR text
+            raise ConversionError(f"{what}: the TFLite converter cannot make it int8: "
+                                  f"{converter_error_summary(str(exc))}") from None
+
+    return FloatModel(names, shapes, [f"output_{i}" for i in range(output_count)], run, to_int8)
+
+
+def converter_error_summary(text: str) -> str:
+    """The converter's distinct `error:` lines (it repeats each with locations), at most five."""
+    found = []
+    for line in text.splitlines():
+        match = re.search(r"error: (.*)", line)
+        if match and match.group(1) not in found:
+            found.append(match.group(1).strip())
+    lines = found[:5] or [text.strip().splitlines()[-1] if text.strip() else "no message"]
+    return "; ".join(lines)
+
+
+def _as_list(outputs) -> list:
+    if isinstance(outputs, dict):
+        return [outputs[key] for key in sorted(outputs)]
+    if isinstance(outputs, (list, tuple)):
+        return list(outputs)
+    return [outputs]
+
+
+def _tensor_name(name: str) -> str:
+    # TensorSpec names become TFLite tensor names; keep them to what TensorFlow accepts.
+    return re.sub(r"[^A-Za-z0-9_.\-/]", "_", name) or "input"

@@ -1,0 +1,107 @@
+"""The conversion subprocess: `python -m platformio_tinyml.convert.worker REQUEST.json`.
+
+TensorFlow is imported here only, never in the build hook. Unless verbose, everything TensorFlow
+and onnx2tf print goes to the log file and only the stage lines reach the build output. The result
+(model.tflite, report.json) or the error (error.txt, one message for the user) is written into the
+request's output folder; the exit status is 0 only with a result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from ..graph import ModelFormatError
+from ..options import OptionError, parse_options
+from .accuracy import compare_outputs
+from .cache import MODEL_FILE, REPORT_FILE, converter_versions
+from .errors import ConversionError
+from .float_model import run_all
+from .progress import stage
+from .samples import RANDOM_WARNING, load_samples
+from .source_format import KERAS, ONNX, SAVED_MODEL, TFLITE
+
+ERROR_FILE = "error.txt"
+SOURCE_MODULES = {ONNX: "onnx_source", KERAS: "keras_source", SAVED_MODEL: "saved_model_source",
+                  TFLITE: "tflite_source"}
+STAGE_NAMES = {ONNX: "onnx2tf: ONNX -> TensorFlow", KERAS: "Keras model loaded",
+               SAVED_MODEL: "SavedModel loaded", TFLITE: "float TFLite model loaded"}
+
+
+def main(argv: list[str]) -> int:
+    request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    output = Path(request["output"])
+    log = Path(request["log"])
+    emit = _progress_channel(request["verbose"], log)
+    try:
+        convert(request, output, emit)
+        return 0
+    except (ConversionError, ModelFormatError, OptionError) as exc:
+        message = str(exc)
+    except Exception as exc:  # a bug or an unforeseen converter failure: keep the trace in the log
+        traceback.print_exc()
+        message = (f"converting {request['options'].get('custom_tinyml_model')} failed: "
+                   f"{type(exc).__name__}: {exc}. The details are in {log}.")
+    (output / ERROR_FILE).write_text(message, encoding="utf-8")
+    return 1
+
+
+def convert(request: dict, output: Path, emit) -> None:
+    project_dir = Path(request["project_dir"])
+    options = parse_options(request["options"], project_dir)
+    source_format = request["format"]
+    what = f"custom_tinyml_model = {options.model_text}"
+    timings: dict[str, float] = {}
+    warnings = []
+
+    with stage(STAGE_NAMES[source_format], emit, timings):
+        source = importlib.import_module(f".{SOURCE_MODULES[source_format]}", __package__)
+        model = source.load(options.model, options, what)
+
+    def samples_of(option: str, sample_source):
+        return load_samples(sample_source.kind, sample_source.text, sample_source.path, option,
+                            model.input_names, model.input_shapes, project_dir)
+
+    calibration = samples_of("custom_tinyml_calibration", options.calibration)
+    if options.calibration.kind == "random":
+        warnings.append(RANDOM_WARNING)
+    with stage(f"int8 quantization with {calibration[0].shape[0]} calibration samples", emit, timings):
+        data = model.to_int8(calibration)
+
+    if options.validation:
+        checked, checked_from = samples_of("custom_tinyml_validation", options.validation), "validation"
+    else:
+        checked, checked_from = calibration, "calibration"
+    with stage("accuracy: float model vs int8 on the TFLite Micro reference", emit, timings):
+        from .int8_reference import run_int8  # imports tflite-micro
+        accuracy = compare_outputs(model.output_names, run_all(model, checked), run_int8(data, checked))
+    accuracy["sample_source"] = checked_from
+
+    (output / MODEL_FILE).write_bytes(data)
+    report = {
+        "model": options.model_text, "format": source_format, "quantization": options.quantization,
+        "input_shapes": [list(shape) for shape in model.input_shapes],
+        "settings": options.conversion_settings(), "accuracy": accuracy, "warnings": warnings,
+        "stage_seconds": timings, "versions": converter_versions(),
+    }
+    (output / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def _progress_channel(verbose: bool, log: Path):
+    """Where stage lines go: the build output. Unless verbose, the rest goes to `log`."""
+    if verbose:
+        return lambda line: print(line, flush=True)
+    progress = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8") as stream:
+        os.dup2(stream.fileno(), 1)
+        os.dup2(stream.fileno(), 2)
+    return lambda line: print(line, file=progress, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

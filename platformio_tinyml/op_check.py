@@ -1,0 +1,36 @@
+"""Before any C is compiled: does the chosen runtime implement every op of the model?"""
+
+from __future__ import annotations
+
+from .graph import Graph, Model, op_census
+
+MAX_TENSORS_SHOWN = 4
+
+
+class UnsupportedOpsError(ValueError):
+    """The model uses ops the runtime lacks; the message lists each with its count and tensors."""
+
+
+def check_ops(model: Model, supported: frozenset[str], runtime: str, source: str) -> int:
+    """Returns the number of operators checked; raises UnsupportedOpsError naming every missing op."""
+    graph = model.subgraphs[0]
+    census = op_census(graph)
+    missing = {op: indices for op, indices in census.items() if op not in supported}
+    if missing:
+        lines = [f"{source}: runtime '{runtime}' does not implement {len(missing)} op(s) of this model:"]
+        lines += [_op_line(graph, op, indices) for op, indices in missing.items()]
+        lines.append(f"It implements: {', '.join(sorted(supported))}. Change the model to avoid "
+                     f"these ops, or choose another custom_tinyml_runtime.")
+        raise UnsupportedOpsError("\n".join(lines))
+    return len(graph.operators)
+
+
+def _op_line(graph: Graph, op: str, indices: list[int]) -> str:
+    first = graph.operators[indices[0]]
+    touched = [graph.tensors[i].name or f"tensor {i}" for i in (*first.inputs, *first.outputs) if i >= 0]
+    shown = ", ".join(f"'{name}'" for name in touched[:MAX_TENSORS_SHOWN])
+    more = f" and {len(touched) - MAX_TENSORS_SHOWN} more" if len(touched) > MAX_TENSORS_SHOWN else ""
+    times = "once" if len(indices) == 1 else f"{len(indices)} times"
+    where = "" if len(indices) == 1 else " first"
+    return f"  {op}: used {times} (operator {', '.join(map(str, indices[:8]))}" \
+           f"{', ...' if len(indices) > 8 else ''}); it{where} touches {shown}{more}"

@@ -1,0 +1,223 @@
+"""The `custom_tinyml_*` options of a PlatformIO environment, read and checked without PlatformIO.
+
+    options = parse_options(raw, project_dir)   # raw: {option name: text} from platformio.ini
+
+Every mistake raises OptionError whose message names the option and says what to write instead.
+Paths are resolved against the project folder but not opened here: the build hook reports missing
+files, so that this module stays a pure function of its input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "custom_tinyml_"
+
+# What each runtime can run. int16x8 (16-bit activations, 8-bit weights) waits for a runtime
+# with 16-bit kernels; until then asking for it stops the build instead of producing a model
+# nothing here can execute.
+RUNTIME_QUANTIZATIONS = {"tinyml": ("int8",)}
+QUANTIZATIONS = ("int8", "int16x8")
+
+# Options this module does not interpret but which are ours, so they are not reported as typos:
+# the emulator options belong to the PlatformIO platform (see the README).
+OTHER_KNOWN_OPTIONS = ("emulator", "emulator_timeout")
+
+_MODULE_FUNCTION = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+_SIZE = re.compile(r"^(\d+)\s*(|k|kb|kib|m|mb|mib)$", re.IGNORECASE)
+_SIZE_FACTORS = {"": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20}
+
+
+class OptionError(ValueError):
+    """A `custom_tinyml_*` option has a value we cannot use; the message says what to write."""
+
+
+@dataclass(frozen=True)
+class SampleSource:
+    """Where samples come from: `.npz`/`.npy` files (a file or a folder of them), a Python
+    `module:function` returning them, or `random` (calibration only)."""
+    kind: str                  # 'files' | 'function' | 'random'
+    text: str                  # as written in platformio.ini, for messages
+    path: Path | None = None   # kind 'files'
+
+
+@dataclass(frozen=True)
+class Options:
+    model: Path | None                 # None: no model, the hook does nothing
+    model_text: str                    # as written, for messages
+    calibration: SampleSource | None
+    validation: SampleSource | None
+    input_shapes: tuple[tuple[str | None, tuple[int, ...]], ...]  # (input name or None, shape)
+    quantization: str
+    runtime: str
+    arena_size: int | None
+    min_agreement: float | None        # percent
+    written: dict[str, str]            # the custom_tinyml_* entries as written, for the converter
+
+    def conversion_settings(self) -> dict:
+        """The options that change the converted model or its accuracy report (the cache key)."""
+        return {
+            "input_shapes": [[name, list(shape)] for name, shape in self.input_shapes],
+            "quantization": self.quantization,
+            "calibration": self.calibration.text if self.calibration else None,
+            "validation": self.validation.text if self.validation else None,
+        }
+
+    def summary(self) -> str:
+        """One line for the provenance comment of the generated sources."""
+        parts = [f"{PREFIX}model = {self.model_text}"]
+        if self.calibration:
+            parts.append(f"{PREFIX}calibration = {self.calibration.text}")
+        if self.validation:
+            parts.append(f"{PREFIX}validation = {self.validation.text}")
+        if self.input_shapes:
+            parts.append(f"{PREFIX}input_shape = {format_input_shapes(self.input_shapes)}")
+        parts.append(f"{PREFIX}quantization = {self.quantization}")
+        parts.append(f"{PREFIX}runtime = {self.runtime}")
+        return "; ".join(parts)
+
+
+OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
+                "arena_size", "min_agreement")
+
+
+def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
+    """Checks every `custom_tinyml_*` entry of `raw` (other keys are ignored)."""
+    values = {}
+    for key, value in raw.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX):]
+        if name not in OPTION_NAMES and name not in OTHER_KNOWN_OPTIONS:
+            raise OptionError(_unknown_option_message(key))
+        values[name] = _single_line(key, value)
+
+    model_text = values.get("model", "")
+    runtime = _choice("runtime", values.get("runtime", "tinyml"), tuple(RUNTIME_QUANTIZATIONS))
+    quantization = _choice("quantization", values.get("quantization", "int8"), QUANTIZATIONS)
+    if quantization not in RUNTIME_QUANTIZATIONS[runtime]:
+        raise OptionError(
+            f"{PREFIX}quantization = {quantization}: runtime '{runtime}' has no {quantization} "
+            f"kernels yet, so such a model could not run. Write {PREFIX}quantization = "
+            f"{' or '.join(RUNTIME_QUANTIZATIONS[runtime])} (or leave the option out)."
+        )
+    return Options(
+        model=_resolve(project_dir, model_text) if model_text else None,
+        model_text=model_text,
+        calibration=_sample_source("calibration", values.get("calibration"), project_dir,
+                                   allow_random=True),
+        validation=_sample_source("validation", values.get("validation"), project_dir,
+                                  allow_random=False),
+        input_shapes=_input_shapes(values.get("input_shape", "")),
+        quantization=quantization,
+        runtime=runtime,
+        arena_size=_arena_size(values.get("arena_size", "")),
+        min_agreement=_percent("min_agreement", values.get("min_agreement", "")),
+        written={PREFIX + name: value for name, value in values.items()},
+    )
+
+
+def format_input_shapes(shapes: tuple[tuple[str | None, tuple[int, ...]], ...]) -> str:
+    return "; ".join((f"{name}=" if name else "") + ",".join(map(str, shape)) for name, shape in shapes)
+
+
+def _unknown_option_message(key: str) -> str:
+    known = [PREFIX + name for name in OPTION_NAMES + OTHER_KNOWN_OPTIONS]
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"Did you mean {close[0]}? " if close else ""
+    return f"{key} is not an option of platformio-tinyml. {hint}The options are: {', '.join(known)}."
+
+
+def _single_line(key: str, value) -> str:
+    # PlatformIO hands multi-line values over as lists.
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(part) for part in value)
+    return str(value).strip()
+
+
+def _resolve(project_dir: Path, text: str) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else project_dir / path
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    lowered = value.lower()
+    if lowered not in choices:
+        raise OptionError(f"{PREFIX}{name} = {value}: write one of {', '.join(choices)}.")
+    return lowered
+
+
+def _sample_source(name: str, text: str | None, project_dir: Path, allow_random: bool) -> SampleSource | None:
+    if not text:
+        return None
+    if text.lower() == "random":
+        if not allow_random:
+            raise OptionError(f"{PREFIX}{name} = random: held-out samples cannot be random. Name "
+                              f"a .npz/.npy file or folder, or a Python module:function.")
+        return SampleSource("random", "random")
+    path = _resolve(project_dir, text)
+    # `pkg.mod:fn` also looks like a relative path with a colon; a file of that name wins.
+    if _MODULE_FUNCTION.match(text) and not path.exists():
+        return SampleSource("function", text)
+    if path.suffix.lower() not in (".npz", ".npy") and not (path.is_dir() or not path.suffix):
+        raise OptionError(
+            f"{PREFIX}{name} = {text}: samples must be a .npz or .npy file, a folder of them, "
+            f"or a Python function written module:function" + (", or random" if allow_random else "") + "."
+        )
+    return SampleSource("files", text, path)
+
+
+def _input_shapes(text: str) -> tuple[tuple[str | None, tuple[int, ...]], ...]:
+    """`1,49,10,1` for a single input; `audio=1,49,10,1; flags=1,4` to name several."""
+    if not text:
+        return ()
+    shapes = []
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        name, _, dims = part.rpartition("=")
+        try:
+            shape = tuple(int(d) for d in dims.replace("x", ",").split(","))
+        except ValueError:
+            raise OptionError(
+                f"{PREFIX}input_shape = {text}: '{dims.strip()}' is not a list of whole numbers. "
+                f"Write the static shape with batch 1, e.g. 1,49,10,1 (or name=1,49,10,1; "
+                f"other=1,4 for several inputs)."
+            ) from None
+        if any(d < 1 for d in shape):
+            raise OptionError(f"{PREFIX}input_shape = {text}: every dimension must be a fixed "
+                              f"number of at least 1 (the point of the option is to fix the "
+                              f"dynamic ones).")
+        if shape[0] != 1:
+            raise OptionError(f"{PREFIX}input_shape = {text}: the first (batch) dimension must be 1; "
+                              f"firmware runs one sample at a time.")
+        shapes.append((name.strip() or None, shape))
+    if len(shapes) > 1 and any(name is None for name, _ in shapes):
+        raise OptionError(f"{PREFIX}input_shape = {text}: with several inputs, name each one: "
+                          f"name=1,49,10,1; other=1,4.")
+    return tuple(shapes)
+
+
+def _arena_size(text: str) -> int | None:
+    if not text:
+        return None
+    match = _SIZE.match(text.replace("_", ""))
+    if not match or int(match.group(1)) == 0:
+        raise OptionError(f"{PREFIX}arena_size = {text}: write a number of bytes, e.g. 32768 or 32K.")
+    return int(match.group(1)) * _SIZE_FACTORS[match.group(2).lower()]
+
+
+def _percent(name: str, text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text.rstrip("%").strip())
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise OptionError(f"{PREFIX}{name} = {text}: write a percentage between 0 and 100, e.g. 97.")
+    if 0 < value < 1 and not text.endswith("%"):
+        raise OptionError(f"{PREFIX}{name} = {text}: this is a percentage; for {value:.0%} write "
+                          f"{value * 100:g} (or {text}% if you really mean {value}%).")
+    return value
