@@ -1,0 +1,177 @@
+"""Firmware around a generated engine, for the engine's tests and scripts/bench_engine.
+
+One PlatformIO project folder per board is reused for every model: only the generated sources
+change between builds, so CMSIS-NN is compiled once per board (and `build_cache_dir` shares
+objects between runs of the same folder)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from platformio_tinyml.engine import generate_engine  # noqa: E402
+from platformio_tinyml.graph import read_model, verify_model  # noqa: E402
+from platformio_tinyml.model_array import write_model_sources  # noqa: E402
+from platformio_tinyml.offline_setup import cmsis_nn_dir  # noqa: E402
+
+PLATFORM_DIR = REPO / "platformio_tinyml" / "platform"
+RUNTIME_DIR = REPO / "platformio_tinyml" / "runtime"
+BOARD_CPUS = {"native": "host", "nrf52840": "cortex-m4", "stm32f405": "cortex-m4",
+              "stm32f746": "cortex-m7", "corstone300": "cortex-m55"}
+
+# Prints which CMSIS-NN path the compiler selected, from its predefined macros.
+KERNEL_PATH_PRINT = """
+#if defined(ARM_MATH_MVEI)
+    printf("PATH MVE\\n");
+#elif defined(ARM_MATH_DSP)
+    printf("PATH DSP\\n");
+#else
+    printf("PATH plain C\\n");
+#endif
+"""
+
+
+def pio() -> str:
+    found = Path(sys.executable).with_name("pio")
+    return str(found) if found.exists() else "pio"
+
+
+def write_project(project: Path, board: str, cache_dir: Path) -> None:
+    (project / "src").mkdir(parents=True, exist_ok=True)
+    (project / "include").mkdir(parents=True, exist_ok=True)
+    ini = (f"[platformio]\nplatforms_dir = .pio/platforms\nbuild_cache_dir = {cache_dir}\n\n"
+           f"[env:{board}]\nplatform = symlink://{PLATFORM_DIR}\nboard = {board}\n"
+           f"lib_deps = symlink://{cmsis_nn_dir()}\ncustom_tinyml_emulator_timeout = 300\n")
+    path = project / "platformio.ini"
+    if not path.is_file() or path.read_text() != ini:
+        path.write_text(ini)
+
+
+def write_engine(project: Path, board: str, model_bytes: bytes, main_c: str, source: str = "model.tflite"):
+    """Generated model array + engine + our runtime + main.c into the project; the engine report."""
+    src, include = project / "src", project / "include"
+    model = read_model(model_bytes, source)
+    verify_model(model)
+    write_model_sources(src, model_bytes, model, f"from {source}")
+    report = generate_engine(model, model_bytes, src, BOARD_CPUS[board])
+    for header in (RUNTIME_DIR / "include").glob("*.h"):
+        shutil.copyfile(header, include / header.name)
+    for runtime_source in (RUNTIME_DIR / "src").glob("*.c"):
+        shutil.copyfile(runtime_source, src / runtime_source.name)
+    (src / "main.c").write_text(main_c)
+    return model, report
+
+
+def run_firmware(project: Path, board: str, timeout: float = 900) -> str:
+    """Builds and runs (QEMU, or the host for native); the firmware's output. Raises on failure."""
+    result = subprocess.run([pio(), "run", "-e", board, "-t", "exec"], cwd=project, capture_output=True,
+                            text=True, timeout=timeout, env={**os.environ, "PLATFORMIO_NO_ANSI": "1"})
+    if result.returncode != 0:
+        raise RuntimeError(f"pio run -e {board} -t exec failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def c_bytes(array: np.ndarray) -> str:
+    return ", ".join(str(int(v)) for v in np.asarray(array, dtype=np.int8).reshape(-1))
+
+
+def inference_main(cases: list[list[np.ndarray]]) -> str:
+    """main.c: runs every case (one array per model input) and prints each output as 'OUT c o: bytes'."""
+    inputs = len(cases[0])
+    tables = "\n".join(
+        f"static const int8_t case_input{i}[{len(cases)}][{cases[0][i].size}] = {{\n"
+        + ",\n".join(f"    {{{c_bytes(case[i])}}}" for case in cases) + "\n};" for i in range(inputs))
+    copies = "\n".join(f"        memcpy(tinyml_input({i}), case_input{i}[c], sizeof case_input{i}[c]);"
+                       for i in range(inputs))
+    return f"""#include <stdio.h>
+#include <string.h>
+#include "arm_nnfunctions.h"
+#include "tinyml.h"
+
+{tables}
+
+int main(void)
+{{
+    {KERNEL_PATH_PRINT}
+    tinyml_status status = tinyml_init();
+    if (status != TINYML_OK) {{
+        printf("INIT FAILED %d\\n", (int)status);
+        return 1;
+    }}
+    for (int c = 0; c < {len(cases)}; c++) {{
+{copies}
+        status = tinyml_invoke();
+        if (status != TINYML_OK) {{
+            printf("INVOKE FAILED %d at op %d\\n", (int)status, tinyml_failed_op());
+            return 1;
+        }}
+        for (int o = 0; o < tinyml_output_count(); o++) {{
+            const int8_t *out = tinyml_output(o);
+            printf("OUT %d %d:", c, o);
+            for (size_t k = 0; k < tinyml_output_info(o)->bytes; k++) {{
+                printf(" %d", out[k]);
+            }}
+            printf("\\n");
+        }}
+    }}
+    return 0;
+}}
+"""
+
+
+def parse_outputs(stdout: str) -> dict[tuple[int, int], np.ndarray]:
+    """(case, output) -> the bytes the firmware printed."""
+    found = {}
+    for match in re.finditer(r"^OUT (\d+) (\d+):([-\d ]*)$", stdout, re.MULTILINE):
+        found[(int(match[1]), int(match[2]))] = np.array(match[3].split(), dtype=np.int64).astype(np.int8)
+    return found
+
+
+def kernel_path_printed(stdout: str) -> str:
+    match = re.search(r"^PATH (.+)$", stdout, re.MULTILINE)
+    return match[1].strip() if match else "?"
+
+
+def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
+    """`count` int8 inputs: half uniform over [-128, 127], half near each input's zero point (where
+    real data lives, so outputs do not all saturate)."""
+    graph = model.subgraphs[0]
+    rng = np.random.default_rng(seed)
+    cases = []
+    for number in range(count):
+        case = []
+        for index in graph.inputs:
+            tensor = graph.tensors[index]
+            if number % 2 == 0:
+                values = rng.integers(-128, 128, size=tensor.shape)
+            else:
+                zero_point = tensor.quantization.zero_point[0] if tensor.quantization else 0
+                values = np.clip(np.round(rng.normal(zero_point, 24, size=tensor.shape)), -128, 127)
+            case.append(values.astype(np.int8))
+        cases.append(case)
+    return cases
+
+
+def reference_outputs(model_bytes: bytes, cases: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """TFLite Micro's reference kernels on the host: the bit-exact golden outputs."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    output_count = len(read_model(model_bytes).subgraphs[0].outputs)
+    interpreter = runtime.Interpreter.from_bytes(model_bytes)
+    results = []
+    for case in cases:
+        for number, values in enumerate(case):
+            interpreter.set_input(values, number)
+        interpreter.invoke()
+        results.append([np.array(interpreter.get_output(o)).reshape(-1).astype(np.int8)
+                        for o in range(output_count)])
+    return results
