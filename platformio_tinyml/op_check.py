@@ -19,8 +19,8 @@ def check_ops(model: Model, supported: frozenset[str], runtime: str, source: str
     if missing:
         lines = [f"{source}: runtime '{runtime}' does not implement {len(missing)} op(s) of this model:"]
         lines += [_op_line(graph, op, indices) for op, indices in missing.items()]
-        lines.append(f"It implements: {', '.join(sorted(supported))}. Change the model to avoid "
-                     f"these ops, or choose another custom_tinyml_runtime.")
+        lines.append(f"'{runtime}' implements: {', '.join(sorted(supported))}. "
+                     f"Change the model so that it avoids the others.")
         raise UnsupportedOpsError("\n".join(lines))
     return len(graph.operators)
 

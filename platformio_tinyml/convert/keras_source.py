@@ -22,4 +22,4 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
     def call(*inputs):
         return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
 
-    return float_model_from_function(call, declared, options, model, what)
+    return float_model_from_function(call, declared, options, what)

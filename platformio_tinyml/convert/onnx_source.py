@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -33,10 +34,13 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
     names = [name for name, _ in declared]
     console = io.StringIO()
     with tempfile.TemporaryDirectory() as scratch:
+        # onnx2tf writes its onnxsim-simplified graph over the file it is given: never the user's.
+        working_copy = Path(scratch) / path.name
+        shutil.copyfile(path, working_copy)
         try:
             with contextlib.redirect_stdout(console):
                 model = onnx2tf.convert(
-                    input_onnx_file_path=str(path), output_folder_path=scratch,
+                    input_onnx_file_path=str(working_copy), output_folder_path=scratch,
                     keep_shape_absolutely_input_names=names,
                     overwrite_input_shape=[f"{name}:{','.join(map(str, shape))}"
                                            for name, shape in zip(names, shapes)],
@@ -52,7 +56,7 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
     def call(*inputs):
         return model(list(inputs) if len(inputs) > 1 else inputs[0])
 
-    return float_model_from_function(call, declared_tf, options, model, what)
+    return float_model_from_function(call, declared_tf, options, what)
 
 
 def _declared_inputs(path: Path, what: str) -> list[tuple[str, tuple]]:

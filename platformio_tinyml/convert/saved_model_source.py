@@ -29,4 +29,4 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
     def call(*inputs):
         return signature(**dict(zip(specs, inputs)))
 
-    return float_model_from_function(call, declared, options, loaded, what)
+    return float_model_from_function(call, declared, options, what)

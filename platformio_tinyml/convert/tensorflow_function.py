@@ -10,6 +10,8 @@ from typing import Callable
 
 import numpy as np
 import tensorflow as tf
+# Public in all but name: the TFLite converter itself freezes graphs with it.
+from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
 from ..options import Options
 from .errors import ConversionError
@@ -18,20 +20,23 @@ from .static_shapes import static_input_shapes
 
 
 def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]], options: Options,
-                              trackable, what: str) -> FloatModel:
+                              what: str) -> FloatModel:
     """`call(*inputs)` returns a tensor, a list or a dict of tensors; `declared` gives each input's
     name and shape (None for dynamic dimensions) in order."""
     names = [name for name, _ in declared]
     shapes = static_input_shapes(declared, options.input_shapes)
     signature = [tf.TensorSpec(shape, tf.float32, name=_tensor_name(name)) for name, shape in zip(names, shapes)]
-    concrete = tf.function(lambda *inputs: _as_list(call(*inputs)), input_signature=signature).get_concrete_function()
+    traced = tf.function(lambda *inputs: _as_list(call(*inputs)), input_signature=signature)
+    # Frozen: weights as constants. Left as variables, Keras 3 models keep READ_VARIABLE ops that
+    # the calibration step cannot run.
+    concrete = convert_variables_to_constants_v2(traced.get_concrete_function())
     output_count = len(concrete.structured_outputs)
 
     def run(inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [np.asarray(out) for out in concrete(*[tf.constant(x, tf.float32) for x in inputs])]
 
     def to_int8(samples: list[np.ndarray]) -> bytes:
-        converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], trackable)
+        converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: batches_of_one(samples)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
