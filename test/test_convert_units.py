@@ -1,0 +1,157 @@
+"""The conversion's pieces that need no TensorFlow: format detection, static shapes, samples, the
+cache key, accuracy figures, the op check, the install hint; and the hook imports no TensorFlow."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO, shared_model_path
+
+from platformio_tinyml.convert import cache, launcher
+from platformio_tinyml.convert.accuracy import compare_outputs, snr_db, summary_line
+from platformio_tinyml.convert.errors import ConversionError
+from platformio_tinyml.convert.samples import load_samples
+from platformio_tinyml.convert.source_format import KERAS, ONNX, SAVED_MODEL, TFLITE, detect_format
+from platformio_tinyml.convert.static_shapes import static_input_shapes
+from platformio_tinyml.graph import read_model_file
+from platformio_tinyml.op_check import UnsupportedOpsError, check_ops
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_formats_are_told_by_name_and_first_bytes(tmp_path):
+    with zipfile.ZipFile(tmp_path / "m.keras", "w") as archive:
+        archive.writestr("config.json", "{}")
+    assert detect_format(tmp_path / "m.keras", "m.keras") == KERAS
+    assert detect_format(_write(tmp_path / "m.h5", b"\x89HDF\r\n\x1a\n" + bytes(8)), "m.h5") == KERAS
+    assert detect_format(_write(tmp_path / "m.onnx", b"\x08\x07\x12\x07pytorch"), "m.onnx") == ONNX
+    assert detect_format(_write(tmp_path / "m.bin", b"\x1c\0\0\0TFL3" + bytes(8)), "m.bin") == TFLITE
+    (tmp_path / "sm").mkdir()
+    _write(tmp_path / "sm" / "saved_model.pb", b"")
+    assert detect_format(tmp_path / "sm", "sm") == SAVED_MODEL
+
+
+@pytest.mark.parametrize("name, data, says", [
+    ("missing.onnx", None, "missing.onnx does not exist"),
+    ("notes.txt", b"hello, world", "is neither ONNX, TFLite nor Keras"),
+    ("model.onnx", b"<html>not found</html>", "model.onnx is a .onnx file whose content is not ONNX"),
+    ("model.keras", b"plain text", "model.keras is a .keras file whose content is not Keras"),
+])
+def test_what_is_not_a_model_is_named(tmp_path, name, data, says):
+    if data is not None:
+        _write(tmp_path / name, data)
+    with pytest.raises(ConversionError) as error:
+        detect_format(tmp_path / name, f"models/{name}")
+    assert str(error.value).startswith(f"custom_tinyml_model = models/{name}:") and says in str(error.value)
+
+
+def test_a_folder_that_is_no_saved_model(tmp_path):
+    with pytest.raises(ConversionError, match="not a TensorFlow SavedModel"):
+        detect_format(tmp_path, "models")
+
+
+def test_static_shapes_fix_the_batch_and_ask_for_the_rest():
+    assert static_input_shapes([("x", (None, 8, 16))], ()) == [(1, 8, 16)]
+    assert static_input_shapes([("x", (None, None, 16))], ((None, (1, 12, 16)),)) == [(1, 12, 16)]
+    with pytest.raises(ConversionError) as error:
+        static_input_shapes([("x", (None, None, 16))], ())
+    assert "custom_tinyml_input_shape = 1,N,16" in str(error.value)
+    with pytest.raises(ConversionError, match="must keep its rank"):
+        static_input_shapes([("x", (None, 8, 16))], ((None, (1, 9, 16)),))
+    with pytest.raises(ConversionError, match="has no input y"):
+        static_input_shapes([("x", (None, 8))], (("y", (1, 8)),))
+
+
+def test_samples_from_npz_npy_folder_and_function(tmp_path):
+    np.savez(tmp_path / "a.npz", x=np.ones((3, 4)), labels=np.zeros(3))
+    np.save(tmp_path / "b.npy", np.ones((2, 1, 4)))  # a batch-1 axis per sample is accepted
+    (tmp_path / "folder").mkdir()
+    np.save(tmp_path / "folder" / "1.npy", np.ones((2, 4)))
+    np.save(tmp_path / "folder" / "2.npy", np.ones((5, 4)))
+    (tmp_path / "my_samples.py").write_text("import numpy as np\ndef make():\n    return np.zeros((6, 4))\n")
+
+    def load(kind, text, path=None):
+        return load_samples(kind, text, path, "custom_tinyml_calibration", ["x"], [(1, 4)], tmp_path)
+
+    assert load("files", "a.npz", tmp_path / "a.npz")[0].shape == (3, 4)
+    assert load("files", "b.npy", tmp_path / "b.npy")[0].shape == (2, 4)
+    assert load("files", "folder", tmp_path / "folder")[0].shape == (7, 4)
+    assert load("function", "my_samples:make")[0].shape == (6, 4)
+    assert load("random", "random")[0].dtype == np.float32
+
+
+def test_samples_of_the_wrong_shape_say_which_shape_is_wanted(tmp_path):
+    np.save(tmp_path / "cal.npy", np.ones((10, 28, 28)))
+    with pytest.raises(ConversionError) as error:
+        load_samples("files", "cal.npy", tmp_path / "cal.npy", "custom_tinyml_calibration", ["image"],
+                     [(1, 32, 32, 3)], tmp_path)
+    assert str(error.value) == (
+        "custom_tinyml_calibration = cal.npy: samples for input 'image' have shape 10x28x28, but the "
+        "model's input is 1x32x32x3: give an array of shape (samples, 32, 32, 3).")
+
+
+def test_the_cache_key_follows_content_not_names_or_times(tmp_path):
+    model = _write(tmp_path / "m.onnx", b"\x08model")
+    samples = _write(tmp_path / "cal.npy", b"samples")
+    key = cache.conversion_key(model, [samples], {"quantization": "int8"})
+    assert cache.conversion_key(model, [samples], {"quantization": "int8"}) == key
+    _write(samples, b"other samples")
+    assert cache.conversion_key(model, [samples], {"quantization": "int8"}) != key
+    assert cache.conversion_key(model, [samples], {"quantization": "int16x8"}) != \
+        cache.conversion_key(model, [samples], {"quantization": "int8"})
+    assert {"tensorflow", "onnx2tf", "platformio-tinyml", "platformio_tinyml.convert"} <= set(cache.converter_versions())
+
+
+def test_cache_entries_are_published_whole(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLATFORMIO_TINYML_CACHE_DIR", str(tmp_path))
+    staged = cache.staging_folder("k")
+    assert cache.lookup("k") is None
+    _write(staged / cache.MODEL_FILE, b"m")
+    _write(staged / cache.REPORT_FILE, b"{}")
+    assert cache.publish(staged, "k") == tmp_path / "k" and cache.lookup("k") == tmp_path / "k"
+
+
+def test_accuracy_figures():
+    reference = np.array([[0.1, 0.9], [0.8, 0.2], [0.6, 0.4]])
+    quantized = np.array([[0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
+    report = compare_outputs(["y"], [reference], [quantized])
+    assert report["top1_agreement"] == pytest.approx(2 / 3) and report["samples"] == 3
+    assert snr_db(reference, reference) == float("inf")
+    assert snr_db(np.ones(4), np.ones(4) * 1.1) == pytest.approx(20.0)
+    assert summary_line(report, "calibration") == \
+        f"int8 vs float on 3 calibration samples: top-1 agreement 66.7%, SNR {report['snr_db']:.1f} dB"
+
+
+def test_unsupported_ops_are_named_with_count_and_tensors():
+    model = read_model_file(shared_model_path("kws_ref_model.tflite"))
+    assert check_ops(model, frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "FULLY_CONNECTED",
+                                       "RESHAPE", "SOFTMAX"}), "tinyml", "kws.tflite") > 0
+    with pytest.raises(UnsupportedOpsError) as error:
+        check_ops(model, frozenset({"CONV_2D", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX"}), "tinyml", "kws.tflite")
+    message = str(error.value)
+    assert message.startswith("kws.tflite: runtime 'tinyml' does not implement 2 op(s)")
+    assert "DEPTHWISE_CONV_2D: used 4 times" in message and "AVERAGE_POOL_2D: used once" in message
+    assert "touches '" in message
+
+
+def test_missing_converters_say_exactly_what_to_install(monkeypatch):
+    monkeypatch.setattr(launcher.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ConversionError) as error:
+        launcher.require_converters("onnx", "/opt/pio/python", "custom_tinyml_model = m.onnx")
+    message = str(error.value)
+    assert "needs tensorflow, tflite_micro, onnx, onnx2tf" in message
+    assert message.endswith("/opt/pio/python -m pip install 'platformio-tinyml[convert]'")
+
+
+def test_the_build_hook_imports_no_tensorflow():
+    code = ("import sys; import platformio_tinyml.build_hook, platformio_tinyml.engine; "
+            "heavy = [m for m in ('tensorflow', 'onnx2tf', 'keras', 'torch', 'onnx') if m in sys.modules]; "
+            "print(heavy); sys.exit(bool(heavy))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
