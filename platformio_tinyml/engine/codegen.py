@@ -190,14 +190,14 @@ def _schedule(graph: Graph, source: EngineSource, calls: list[KernelCall]) -> st
     outputs = ", ".join(tensor_symbol(graph.tensors[i]) for i in graph.outputs)
     return "\n".join([
         "/* The schedule, in model order (RESHAPE ops are aliases and run nothing). */",
-        f"static const tinyml_step steps[{len(calls)}] = {{", steps, "};", "",
+        *([f"static const tinyml_step steps[{len(calls)}] = {{", steps, "};", ""] if calls else []),
         f"static void *const inputs[] = {{{inputs}}};",
         f"static void *const outputs[] = {{{outputs}}};",
         "static const tinyml_tensor_info input_info[] = {", _tensor_infos(graph, graph.inputs), "};",
         "static const tinyml_tensor_info output_info[] = {", _tensor_infos(graph, graph.outputs), "};", "",
         "static const tinyml_model_sample model_samples[] = {", samples, "};", "",
         "const tinyml_schedule tinyml_generated_schedule = {",
-        f"    .steps = steps,",
+        f"    .steps = {'steps' if calls else 'NULL'},",
         f"    .step_count = {len(calls)},",
         "    .inputs = inputs,",
         "    .input_info = input_info,",
