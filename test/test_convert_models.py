@@ -7,7 +7,7 @@ import time
 
 import pytest
 from conftest import REPO, shared_model_path
-from model_fixtures import conversion_cache, float_models, requires_tensorflow
+from model_fixtures import float_models, requires_tensorflow
 
 from platformio_tinyml.build_hook import prepare_int8_model
 from platformio_tinyml.convert.errors import ConversionError
@@ -24,10 +24,16 @@ def models(tmp_path_factory):
     return float_models(tmp_path_factory.getbasetemp())
 
 
+@pytest.fixture(scope="module")
+def module_cache(tmp_path_factory):
+    # Not the session's shared cache: the first conversion of each model here must be a cold one.
+    return tmp_path_factory.mktemp("conversion-cache-cold")
+
+
 @pytest.fixture
-def convert(tmp_path, monkeypatch, tmp_path_factory):
+def convert(tmp_path, monkeypatch, module_cache):
     """prepare_int8_model on options given as platformio.ini text; returns (result, lines, seconds)."""
-    monkeypatch.setenv("PLATFORMIO_TINYML_CACHE_DIR", str(conversion_cache(tmp_path_factory.getbasetemp())))
+    monkeypatch.setenv("PLATFORMIO_TINYML_CACHE_DIR", str(module_cache))
 
     def run(**raw):
         lines = []
@@ -88,6 +94,14 @@ def test_float_tflite_is_quantized_with_the_calibration_samples(models, convert)
     assert cold.report["accuracy"]["top1_agreement"] >= 0.9 and cold.report["format"] == "tflite"
     _, _, warm_s = convert(model=models / "dense_float.tflite", calibration=models / "dense_calibration.npy")
     print(f"\nFIGURE float tflite: cold {cold_s:.1f} s, warm {warm_s:.2f} s")
+
+
+@requires_tensorflow
+def test_saved_model_folder_converts_through_its_serving_signature(models, convert):
+    result, lines, seconds = convert(model=models / "dense_saved_model", calibration=models / "dense_calibration.npy")
+    _assert_fully_int8_static(result)
+    assert any("SavedModel loaded" in line for line in lines) and result.report["format"] == "saved_model"
+    print(f"\nFIGURE saved model: cold {seconds:.1f} s")
 
 
 @pytest.mark.parametrize("name", SHARED_INT8_MODELS)
