@@ -65,7 +65,7 @@ def write_engine(project: Path, board: str, model_bytes: bytes, main_c: str, sou
     report = generate_engine(model, model_bytes, src, BOARD_CPUS[board])
     for header in (RUNTIME_DIR / "include").glob("*.h"):
         shutil.copyfile(header, include / header.name)
-    for runtime_source in (RUNTIME_DIR / "src").glob("*.c"):
+    for runtime_source in [*(RUNTIME_DIR / "src").glob("*.c"), *(RUNTIME_DIR / "src").glob("*.h")]:
         shutil.copyfile(runtime_source, src / runtime_source.name)
     (src / "main.c").write_text(main_c)
     return model, report
@@ -80,15 +80,21 @@ def run_firmware(project: Path, board: str, timeout: float = 900) -> str:
     return result.stdout
 
 
+def raw_bytes(array: np.ndarray) -> np.ndarray:
+    """An input or output as the int8 bytes in memory (float tensors byte by byte)."""
+    array = np.ascontiguousarray(array)
+    return array.reshape(-1) if array.dtype == np.int8 else array.reshape(-1).view(np.int8)
+
+
 def c_bytes(array: np.ndarray) -> str:
-    return ", ".join(str(int(v)) for v in np.asarray(array, dtype=np.int8).reshape(-1))
+    return ", ".join(str(int(v)) for v in raw_bytes(array))
 
 
 def inference_main(cases: list[list[np.ndarray]]) -> str:
     """main.c: runs every case (one array per model input) and prints each output as 'OUT c o: bytes'."""
     inputs = len(cases[0])
     tables = "\n".join(
-        f"static const int8_t case_input{i}[{len(cases)}][{cases[0][i].size}] = {{\n"
+        f"static const int8_t case_input{i}[{len(cases)}][{raw_bytes(cases[0][i]).size}] = {{\n"
         + ",\n".join(f"    {{{c_bytes(case[i])}}}" for case in cases) + "\n};" for i in range(inputs))
     copies = "\n".join(f"        memcpy(tinyml_input({i}), case_input{i}[c], sizeof case_input{i}[c]);"
                        for i in range(inputs))
@@ -151,10 +157,16 @@ def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
         case = []
         for index in graph.inputs:
             tensor = graph.tensors[index]
+            zero_point = tensor.quantization.zero_point[0] if tensor.quantization else 0
+            if tensor.dtype == "float32":
+                case.append(rng.normal(0, 3, size=tensor.shape).astype(np.float32))
+                continue
+            if tensor.name.startswith("positive"):  # RSQRT's input: only reals above 0 are defined
+                case.append(rng.integers(min(zero_point + 1, 127), 128, size=tensor.shape).astype(np.int8))
+                continue
             if number % 2 == 0:
                 values = rng.integers(-128, 128, size=tensor.shape)
             else:
-                zero_point = tensor.quantization.zero_point[0] if tensor.quantization else 0
                 values = np.clip(np.round(rng.normal(zero_point, 24, size=tensor.shape)), -128, 127)
             case.append(values.astype(np.int8))
         cases.append(case)
@@ -172,6 +184,5 @@ def reference_outputs(model_bytes: bytes, cases: list[list[np.ndarray]]) -> list
         for number, values in enumerate(case):
             interpreter.set_input(values, number)
         interpreter.invoke()
-        results.append([np.array(interpreter.get_output(o)).reshape(-1).astype(np.int8)
-                        for o in range(output_count)])
+        results.append([raw_bytes(np.array(interpreter.get_output(o))) for o in range(output_count)])
     return results

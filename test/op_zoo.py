@@ -170,3 +170,244 @@ def op_zoo(seed: int) -> bytes:
     add_elementwise(zoo, "MUL")
     add_reshape_then_fully_connected(zoo)
     return zoo.model()
+
+
+# ---- the transformer ops: our own kernels -------------------------------------------------------
+
+def random_shape(rng, rank: int, low: int = 1, high: int = 6) -> tuple[int, ...]:
+    return tuple(int(v) for v in rng.integers(low, high, size=rank))
+
+
+def int32_constant(zoo: ZooBuilder, values) -> int:
+    values = np.asarray(values, dtype=np.int32)
+    return zoo.tensor(TensorSpec(values.shape, "int32", data=values))
+
+
+def int8_constant(zoo: ZooBuilder, shape, scale=None, zero_point=None) -> int:
+    rng = zoo.rng
+    scale = float(rng.uniform(0.01, 0.2)) if scale is None else scale
+    zero_point = int(rng.integers(-100, 100)) if zero_point is None else zero_point
+    data = rng.integers(-128, 128, size=shape).astype(np.int8)
+    return zoo.tensor(TensorSpec(tuple(shape), scale=(scale,), zero_point=(zero_point,), data=data))
+
+
+def add_table_op(zoo: ZooBuilder, opcode: str, options_type="NONE", options=None, output_quant=None) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)))
+    x = zoo.graph_input(shape)
+    if opcode == "RSQRT":  # only positive reals are defined: random_cases keeps this input above its zero point
+        zoo.tensors[x].name = f"positive_{x}"
+    y = zoo.activation_tensor(shape, *(output_quant or (None, None)))
+    zoo.op(opcode, (x,), y, options_type, options)
+
+
+def broadcastable_pair(rng, max_rank: int):
+    rank = int(rng.integers(1, max_rank + 1))
+    out = random_shape(rng, rank, 1, 5)
+    a = tuple(d if rng.random() < 0.6 else 1 for d in out)
+    b = tuple(d if rng.random() < 0.6 else 1 for d in out)
+    b = b[int(rng.integers(0, rank)):] if rng.random() < 0.4 else b  # fewer dims: aligned on the right
+    out = tuple(max(x, y) for x, y in zip(a, (1,) * (rank - len(b)) + b))
+    return a, b, out
+
+
+def add_broadcast_binary(zoo: ZooBuilder, opcode: str, constant_second: bool = False) -> None:
+    rng = zoo.rng
+    a_shape, b_shape, out_shape = broadcastable_pair(rng, 4)
+    a = zoo.graph_input(a_shape)
+    b = int8_constant(zoo, b_shape) if constant_second else zoo.graph_input(b_shape)
+    y = zoo.activation_tensor(out_shape)
+    options_type = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions",
+                    "SQUARED_DIFFERENCE": "SquaredDifferenceOptions"}[opcode]
+    options = {} if opcode == "SQUARED_DIFFERENCE" else {"fused_activation_function": str(rng.choice(ACTIVATIONS[:3]))}
+    zoo.op(opcode, (a, b), y, options_type, options)
+
+
+def add_batch_matmul(zoo: ZooBuilder, constant_rhs: bool = False) -> None:
+    rng = zoo.rng
+    rows, cols, depth = (int(v) for v in rng.integers(1, 9, size=3))
+    batch = random_shape(rng, int(rng.integers(0, 3)), 1, 4)
+    lhs_batch = tuple(d if rng.random() < 0.7 else 1 for d in batch)
+    rhs_batch = tuple(d if rng.random() < 0.7 else 1 for d in batch)
+    if rng.random() < 0.3:
+        rhs_batch = rhs_batch[1:]
+    out_batch = tuple(max(x, y) for x, y in zip(lhs_batch, (1,) * (len(lhs_batch) - len(rhs_batch)) + rhs_batch))
+    adj_x, adj_y = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    lhs = zoo.graph_input(lhs_batch + ((depth, rows) if adj_x else (rows, depth)))
+    rhs_shape = rhs_batch + ((cols, depth) if adj_y else (depth, cols))
+    rhs = int8_constant(zoo, rhs_shape) if constant_rhs else zoo.graph_input(rhs_shape)
+    y = zoo.activation_tensor(out_batch + (rows, cols), scale=float(rng.uniform(0.05, 1.0)))
+    zoo.op("BATCH_MATMUL", (lhs, rhs), y, "BatchMatMulOptions", {"adj_x": adj_x, "adj_y": adj_y})
+
+
+def add_transpose(zoo: ZooBuilder, rank: int) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, rank, 1, 5 if rank < 5 else 3)
+    perm = [int(p) for p in rng.permutation(rank)]
+    x = zoo.graph_input(shape)
+    q = zoo.tensors[x]
+    y = zoo.activation_tensor(tuple(shape[p] for p in perm), q.scale[0], q.zero_point[0])
+    zoo.op("TRANSPOSE", (x, int32_constant(zoo, perm)), y, "TransposeOptions", {})
+
+
+def add_reduce(zoo: ZooBuilder, opcode: str, axes, rank: int, keep_dims: bool, same_quant: bool) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, rank, 1, 7)
+    x = zoo.graph_input(shape)
+    resolved = sorted({a % rank for a in axes})
+    out_shape = tuple(1 if d in resolved else n for d, n in enumerate(shape)) if keep_dims else \
+        tuple(n for d, n in enumerate(shape) if d not in resolved)
+    q = zoo.tensors[x]
+    if same_quant:
+        y = zoo.activation_tensor(out_shape, q.scale[0], q.zero_point[0])
+    elif opcode == "SUM":
+        count = int(np.prod([shape[d] for d in resolved]))
+        y = zoo.activation_tensor(out_shape, q.scale[0] * count * float(rng.uniform(0.3, 1.0)))
+    else:
+        y = zoo.activation_tensor(out_shape)
+    zoo.op(opcode, (x, int32_constant(zoo, list(axes))), y, "ReducerOptions", {"keep_dims": keep_dims})
+
+
+def add_concatenation(zoo: ZooBuilder, with_constant: bool) -> None:
+    rng = zoo.rng
+    rank = int(rng.integers(1, 5))
+    shape = list(random_shape(rng, rank))
+    axis = int(rng.integers(-rank, rank))
+    scale, zero_point = float(rng.uniform(0.01, 0.2)), int(rng.integers(-100, 100))
+    inputs, total = [], 0
+    for number in range(int(rng.integers(2, 4))):
+        part = list(shape)
+        part[axis] = int(rng.integers(1, 4))
+        total += part[axis]
+        if with_constant and number == 0:
+            inputs.append(int8_constant(zoo, tuple(part), scale, zero_point))
+        else:
+            inputs.append(zoo.activation_tensor(tuple(part), scale, zero_point))
+            zoo.inputs.append(inputs[-1])
+    shape[axis] = total
+    y = zoo.activation_tensor(tuple(shape), scale, zero_point)
+    zoo.op("CONCATENATION", inputs, y, "ConcatenationOptions", {"axis": axis, "fused_activation_function": "NONE"})
+
+
+def add_strided_slice(zoo: ZooBuilder) -> None:
+    rng = zoo.rng
+    rank = int(rng.integers(1, 5))
+    shape = random_shape(rng, rank, 2, 7)
+    begin, end, strides, out = [], [], [], []
+    begin_mask = end_mask = shrink = 0
+    for axis, size in enumerate(shape):
+        stride = int(rng.choice([1, 1, 2, -1, 3]))
+        b, e = int(rng.integers(-size, size)), int(rng.integers(-size - 1, size + 1))
+        if rng.random() < 0.2:
+            begin_mask |= 1 << axis
+        if rng.random() < 0.2:
+            end_mask |= 1 << axis
+        if rng.random() < 0.15 and axis > 0:
+            shrink |= 1 << axis
+            stride, e = 1, b + 1
+        begin.append(b), end.append(e), strides.append(stride)
+    from platformio_tinyml.engine.lowering.data_movement import slice_bounds
+    for axis, size in enumerate(shape):
+        _, count = slice_bounds(size, begin[axis], end[axis], strides[axis], bool(begin_mask >> axis & 1),
+                                bool(end_mask >> axis & 1), bool(shrink >> axis & 1), False)
+        if not shrink >> axis & 1:
+            out.append(count)
+    if 0 in out:  # an empty slice says nothing; take the whole input instead
+        begin, end, strides, begin_mask, end_mask, shrink, out = [0] * rank, list(shape), [1] * rank, 0, 0, 0, list(shape)
+    x = zoo.graph_input(shape)
+    q = zoo.tensors[x]
+    y = zoo.activation_tensor(tuple(out), q.scale[0], q.zero_point[0])
+    zoo.op("STRIDED_SLICE", (x, int32_constant(zoo, begin), int32_constant(zoo, end), int32_constant(zoo, strides)),
+           y, "StridedSliceOptions", {"begin_mask": begin_mask, "end_mask": end_mask, "ellipsis_mask": 0,
+                                      "new_axis_mask": 0, "shrink_axis_mask": shrink})
+
+
+def add_gather(zoo: ZooBuilder) -> None:
+    rng = zoo.rng
+    rank = int(rng.integers(1, 4))
+    shape = random_shape(rng, rank, 1, 6)
+    axis = int(rng.integers(0, rank))
+    indices = rng.integers(0, shape[axis], size=random_shape(rng, int(rng.integers(1, 3)), 1, 4))
+    x = zoo.graph_input(shape)
+    q = zoo.tensors[x]
+    out = tuple(shape[:axis]) + indices.shape + tuple(shape[axis + 1:])
+    y = zoo.activation_tensor(out, q.scale[0], q.zero_point[0])
+    zoo.op("GATHER", (x, int32_constant(zoo, indices)), y, "GatherOptions", {"axis": axis, "batch_dims": 0})
+
+
+def add_pad(zoo: ZooBuilder, opcode: str) -> None:
+    rng = zoo.rng
+    rank = int(rng.integers(1, 5))
+    shape = random_shape(rng, rank, 1, 5)
+    paddings = rng.integers(0, 3, size=(rank, 2))
+    x = zoo.graph_input(shape)
+    q = zoo.tensors[x]
+    y = zoo.activation_tensor(tuple(int(s + p.sum()) for s, p in zip(shape, paddings)), q.scale[0], q.zero_point[0])
+    inputs = [x, int32_constant(zoo, paddings)]
+    if opcode == "PADV2":
+        inputs.append(zoo.tensor(TensorSpec((1,), scale=q.scale, zero_point=q.zero_point,
+                                            data=np.array([rng.integers(-128, 128)], dtype=np.int8))))
+    zoo.op(opcode, inputs, y, "PadOptions" if opcode == "PAD" else "PadV2Options", {})
+
+
+def add_alias_then_tanh(zoo: ZooBuilder, opcode: str) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, 3, 1, 5)
+    x = zoo.graph_input((1,) + shape if opcode == "SQUEEZE" else shape)
+    q = zoo.tensors[x]
+    if opcode == "SQUEEZE":
+        mid = zoo.activation_tensor(shape, q.scale[0], q.zero_point[0])
+        zoo.ops.append(OpSpec("SQUEEZE", (x,), (mid,), "SqueezeOptions", {"squeeze_dims": [0]}))
+    else:
+        mid = zoo.activation_tensor(shape + (1,), q.scale[0], q.zero_point[0])
+        zoo.ops.append(OpSpec("EXPAND_DIMS", (x, int32_constant(zoo, [-1])), (mid,)))
+    y = zoo.activation_tensor(zoo.tensors[mid].shape)
+    zoo.op("TANH", (mid,), y)
+
+
+def add_quantize_edges(zoo: ZooBuilder) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, 2)
+    x = zoo.tensor(TensorSpec(shape, "float32", name="float_in"))
+    zoo.inputs.append(x)
+    y = zoo.activation_tensor(shape)
+    zoo.op("QUANTIZE", (x,), y)
+    a = zoo.graph_input(shape)
+    f = zoo.tensor(TensorSpec(shape, "float32", name="float_out"))
+    zoo.op("DEQUANTIZE", (a,), f)
+
+
+def transformer_op_zoo(seed: int) -> bytes:
+    """One model with every op of our own kernels, random shapes and quantization."""
+    zoo = ZooBuilder(seed)
+    rng = zoo.rng
+    for opcode in ("TANH", "HARD_SWISH", "RELU", "RELU6", "ELU", "ABS", "RSQRT", "QUANTIZE"):
+        add_table_op(zoo, opcode)
+    add_table_op(zoo, "LOGISTIC", output_quant=(1.0 / 256, -128))
+    add_table_op(zoo, "LEAKY_RELU", "LeakyReluOptions", {"alpha": float(rng.uniform(0.01, 0.5))})
+    for opcode in ("ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"):
+        add_broadcast_binary(zoo, opcode)
+        add_broadcast_binary(zoo, opcode, constant_second=True)
+    add_batch_matmul(zoo)
+    add_batch_matmul(zoo, constant_rhs=True)
+    add_batch_matmul(zoo)
+    for rank in (2, 3, 4, 5):  # TFLite Micro's TRANSPOSE stops at 5-D (ours takes 6)
+        add_transpose(zoo, rank)
+    add_reduce(zoo, "MEAN", [-1], 3, keep_dims=True, same_quant=False)      # LayerNorm's
+    add_reduce(zoo, "MEAN", [-1], 3, keep_dims=True, same_quant=True)
+    add_reduce(zoo, "MEAN", [1, 2], 4, keep_dims=True, same_quant=False)    # global average pooling
+    add_reduce(zoo, "MEAN", [1, 2], 4, keep_dims=False, same_quant=True)
+    add_reduce(zoo, "MEAN", [0, 2], 3, keep_dims=False, same_quant=False)
+    add_reduce(zoo, "SUM", [-1], 3, keep_dims=True, same_quant=False)
+    add_reduce(zoo, "SUM", [1], 2, keep_dims=False, same_quant=True)
+    add_concatenation(zoo, with_constant=False)
+    add_concatenation(zoo, with_constant=True)
+    add_strided_slice(zoo)
+    add_strided_slice(zoo)
+    add_gather(zoo)
+    add_pad(zoo, "PAD")
+    add_pad(zoo, "PADV2")
+    add_alias_then_tanh(zoo, "SQUEEZE")
+    add_alias_then_tanh(zoo, "EXPAND_DIMS")
+    add_quantize_edges(zoo)
+    return zoo.model()

@@ -85,6 +85,7 @@ def _preamble(source: EngineSource) -> str:
         "",
         '#include "arm_nnfunctions.h"',
         '#include "tinyml_engine.h"',
+        '#include "tinyml_kernels.h"',
         '#include "tinyml_model.h"',
         '#include "tinyml_schedule.h"',
         "",
@@ -146,15 +147,62 @@ def _table(table: ConstTable) -> str:
     return f"static const {table.c_type} {table.name}[{len(table.values)}] = {{\n{body},\n}};\n"
 
 
+MAX_LINE = 100
+
+
+def split_top_level(body: str) -> list[str]:
+    """The comma-separated items of a brace initializer's body, nested braces kept whole."""
+    items, depth, start = [], 0, 0
+    for position, char in enumerate(body):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(body[start:position].strip())
+            start = position + 1
+    if body[start:].strip():
+        items.append(body[start:].strip())
+    return items
+
+
+def format_initializer(text: str, indent: int, prefix_length: int) -> str:
+    """A brace initializer kept on one line when short, else one field per line (recursively)."""
+    if prefix_length + len(text) <= MAX_LINE or not (text.startswith("{") and text.endswith("}")):
+        return text
+    inner = " " * (indent + 4)
+    lines = []
+    for item in split_top_level(text[1:-1]):
+        name, equals, value = item.partition(" = ")
+        if equals and value.startswith("{"):
+            head = f"{name} = "
+            lines.append(f"{inner}{head}{format_initializer(value, indent + 4, indent + 4 + len(head))},")
+        else:
+            lines.append(f"{inner}{item},")
+    return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+
+
+def _call_lines(function: str, arguments: tuple[str, ...], statement: str) -> list[str]:
+    return [f"    {statement}{function}(", *(f"        {a}{',' if n < len(arguments) - 1 else ');'}"
+                                              for n, a in enumerate(arguments))]
+
+
 def _op_function(call: KernelCall) -> str:
     lines = [f"/* op {call.op_index} {call.opcode}: {comment_safe(call.summary)} */",
              f"static int32_t {op_function_name(call.op_index, call.opcode)}(void)", "{"]
-    lines += [f"    static const {local.c_type} {local.name} = {local.initializer};" for local in call.locals]
-    arguments = ",\n        ".join(call.arguments)
-    if call.returns_status:
-        lines.append(f"    return {call.function}(\n        {arguments});")
+    for local in call.locals:
+        head = f"    static const {local.c_type} {local.name} = "
+        lines.append(f"{head}{format_initializer(local.initializer, 4, len(head))};")
+    if call.more_calls:
+        lines.append("    int32_t status;")
+        for function, arguments in ((call.function, call.arguments), *call.more_calls):
+            lines += _call_lines(function, arguments, "status = ")
+            lines += ["    if (status != 0) {", "        return status;", "    }"]
+        lines.append("    return 0;")
+    elif call.returns_status:
+        lines += _call_lines(call.function, call.arguments, "return ")
     else:
-        lines += [f"    {call.function}(\n        {arguments});", "    return ARM_CMSIS_NN_SUCCESS;"]
+        lines += [*_call_lines(call.function, call.arguments, ""), "    return ARM_CMSIS_NN_SUCCESS;"]
     lines += ["}", ""]
     return "\n".join(lines)
 
@@ -182,6 +230,25 @@ def model_samples(data: bytes) -> list[tuple[int, int]]:
     return [(offset, data[offset]) for offset in offsets]
 
 
+def _shapes(graph: Graph, indices) -> str:
+    return ", ".join("[" + ",".join(str(d) for d in graph.tensors[i].shape) + "]" for i in indices)
+
+
+def _step_info(graph: Graph, calls: list[KernelCall]) -> str:
+    """Op names, shapes and outputs for tinyml.h's profiling and tracing API, compiled only when asked."""
+    entries = [f'    {{"{c.opcode}", "{_shapes(graph, c.reads)} -> {_shapes(graph, c.writes)}", '
+               f"{tensor_symbol(graph.tensors[c.writes[0]])}, {tensor_bytes(graph, c.writes[0])}u}},"
+               for c in calls] or ['    {"", "", NULL, 0u}, /* no kernel calls */']
+    return "\n".join([
+        "/* Per op: type, shapes (inputs -> output) and output, for tinyml_op_name() and tinyml_trace_op(). */",
+        "#if defined(TINYML_PROFILE) || defined(TINYML_TRACE)",
+        f"const tinyml_step_info tinyml_generated_step_info[{max(len(calls), 1)}] = {{",
+        *entries, "};", "#endif",
+        "#ifdef TINYML_PROFILE",
+        f"uint64_t tinyml_generated_op_instructions[{max(len(calls), 1)}];",
+        "#endif", ""])
+
+
 def _schedule(graph: Graph, source: EngineSource, calls: list[KernelCall]) -> str:
     data = source.model_bytes
     steps = "\n".join(f"    {{{op_function_name(c.op_index, c.opcode)}, {c.op_index}}}," for c in calls)
@@ -191,6 +258,7 @@ def _schedule(graph: Graph, source: EngineSource, calls: list[KernelCall]) -> st
     return "\n".join([
         "/* The schedule, in model order (RESHAPE ops are aliases and run nothing). */",
         *([f"static const tinyml_step steps[{len(calls)}] = {{", steps, "};", ""] if calls else []),
+        _step_info(graph, calls),
         f"static void *const inputs[] = {{{inputs}}};",
         f"static void *const outputs[] = {{{outputs}}};",
         "static const tinyml_tensor_info input_info[] = {", _tensor_infos(graph, graph.inputs), "};",

@@ -15,6 +15,7 @@ from .lifetimes import arena_buffers
 from .lowering import lower_graph
 from .plan import plan_arena
 
+C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
 ENGINE_FILES = ("tinyml_engine.c", "tinyml_engine.h")
 
 
@@ -47,7 +48,7 @@ def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike
     return EngineReport(
         files=tuple(out / name for name in ENGINE_FILES), kernel_path=path, arena_bytes=plan.size,
         arena_lower_bound=plan.lower_bound, kernels=tuple(call.function for call in calls),
-        constant_table_bytes=sum(4 * len(t.values) for call in calls for t in call.tables))
+        constant_table_bytes=sum(C_TYPE_BYTES[t.c_type] * len(t.values) for call in calls for t in call.tables))
 
 
 def _write_all(folder: Path, texts: dict[str, str]) -> None:

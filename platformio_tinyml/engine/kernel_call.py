@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class ConstTable:
@@ -35,6 +37,9 @@ class KernelCall:
     tables: tuple[ConstTable, ...] = ()
     scratch_bytes: int = 0              # arena bytes live during this op only
     returns_status: bool = True         # False for CMSIS-NN functions returning void
+    # Further kernel calls of the same op, in order, each returning a status (0 = success):
+    # (function, arguments). CONCATENATION copies each input, PAD fills then copies.
+    more_calls: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,13 +52,23 @@ class Alias:
     summary: str = field(default="")
 
 
+def c_value(value) -> str:
+    """A C initializer: dicts become designated initializers, lists and tuples brace lists."""
+    if isinstance(value, dict):
+        return c_struct(**value)
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(c_value(v) for v in value) + "}"
+    return str(value)
+
+
 def c_struct(**fields) -> str:
     """A designated initializer; nested dicts become nested braces: {.stride = {.w = 1, .h = 1}}."""
-    parts = []
-    for name, value in fields.items():
-        text = c_struct(**value) if isinstance(value, dict) else str(value)
-        parts.append(f".{name} = {text}")
-    return "{" + ", ".join(parts) + "}"
+    return "{" + ", ".join(f".{name} = {c_value(value)}" for name, value in fields.items()) + "}"
+
+
+def c_float(value: float) -> str:
+    """A float literal that is exactly the single-precision value (C99 hex float)."""
+    return f"{float(np.float32(value)).hex()}f"
 
 
 def c_dims(n: int, h: int, w: int, c: int) -> str:

@@ -116,3 +116,29 @@ def mul_scaling(input1_scale: float, input2_scale: float, output_scale: float) -
     """Multiplier of int8 MUL: input1_scale * input2_scale / output_scale in double."""
     in1, in2, out = (float(np.float32(s)) for s in (input1_scale, input2_scale, output_scale))
     return quantize_multiplier(in1 * in2 / out)
+
+
+SQUARED_DIFFERENCE_LEFT_SHIFT = 7  # TFLite's int8 SQUARED_DIFFERENCE: 255**2 << 14 fits in int32
+
+
+def squared_difference_scaling(input1_scale: float, input2_scale: float, output_scale: float):
+    """Multipliers of int8 SQUARED_DIFFERENCE (TFLite Micro's Prepare): inputs rescaled to twice
+    the larger input scale after a left shift of 7 bits, the squared difference to the output.
+
+    Returns ((m1, s1), (m2, s2), (m_out, s_out))."""
+    in1, in2, out = (float(np.float32(s)) for s in (input1_scale, input2_scale, output_scale))
+    twice_max = 2.0 * max(in1, in2)
+    # (1 << 14) * output_scale is a float product in TFLite; a power of two scales exactly.
+    real_output = (twice_max * twice_max) / float(np.float32((1 << (2 * SQUARED_DIFFERENCE_LEFT_SHIFT)) * out))
+    return (quantize_multiplier_smaller_than_one(in1 / twice_max),
+            quantize_multiplier_smaller_than_one(in2 / twice_max),
+            quantize_multiplier(real_output))
+
+
+def mean_multiplier(multiplier: int, shift: int, count: int) -> tuple[int, int]:
+    """Folds 1 / count into a (multiplier, shift) pair as TFLite's integer MEAN does: the multiplier
+    is scaled up by 2**k (k = floor(log2(count)), at most 32 and at most 31 + shift, so the shift
+    stays >= -31) and divided by count in 64-bit integers, truncating."""
+    k = min(count.bit_length() - 1, 32, 31 + shift)
+    scaled = (multiplier << k) // count if k >= 0 else (multiplier >> -k) // count
+    return int(scaled), shift - k

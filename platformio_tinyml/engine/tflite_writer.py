@@ -1,4 +1,5 @@
-"""A minimal TFLite flatbuffer writer for tests: builds models op by op without TensorFlow.
+"""A minimal TFLite flatbuffer writer: builds models op by op without TensorFlow (the engine builds
+one-op models with it to compute look-up tables in TFLite Micro; the tests build op zoos).
 
 Uses the flatbuffers runtime's Builder with the slot numbers of platformio_tinyml.graph.schema,
 so it writes exactly the fields our reader and TFLite Micro read. Constant data is 16-byte aligned.
@@ -11,8 +12,8 @@ from dataclasses import dataclass, field
 import flatbuffers
 import numpy as np
 
-from platformio_tinyml.graph.flatbuffer import BOOL, FLOAT32, INT8, INT32
-from platformio_tinyml.graph.schema import BUILTIN_OPERATORS, BUILTIN_OPTIONS, OPTIONS_FIELDS, TensorType
+from ..graph.flatbuffer import BOOL, FLOAT32, INT8, INT32
+from ..graph.schema import BUILTIN_OPERATORS, BUILTIN_OPTIONS, OPTIONS_FIELDS, TensorType
 
 OPCODES = {name: code for code, name in BUILTIN_OPERATORS.items()}
 PREPEND_SCALAR = {INT8: "PrependInt8Slot", INT32: "PrependInt32Slot", FLOAT32: "PrependFloat32Slot",
@@ -61,7 +62,7 @@ def _table(builder: flatbuffers.Builder, slots: int, fields: list[tuple[str, int
 def _options(builder: flatbuffers.Builder, op: OpSpec) -> int | None:
     if op.options_type == "NONE":
         return None
-    fields = OPTIONS_FIELDS[op.options_type]
+    fields = OPTIONS_FIELDS.get(op.options_type, ())  # option tables without fields we read: empty
     vectors = {f.key: _vector(builder, op.options[f.key], np.int32) for f in fields
                if f.vector and f.key in op.options}
     entries = []

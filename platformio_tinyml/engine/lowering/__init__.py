@@ -11,25 +11,45 @@ from ...graph import Graph
 from ..cores import KernelPath
 from ..errors import UnsupportedModelError
 from ..kernel_call import Alias, KernelCall
+from .batch_matmul import lower_batch_matmul
 from .conv_2d import lower_conv_2d
+from .data_movement import (lower_concatenation, lower_gather, lower_pad, lower_strided_slice,
+                            lower_transpose)
 from .depthwise_conv_2d import lower_depthwise_conv_2d
-from .elementwise import lower_add, lower_mul
+from .elementwise import lower_binary
 from .fully_connected import lower_fully_connected
+from .lut import TABLE_OPS, lower_dequantize, lower_table_op
 from .operands import OpNotSupported
 from .pooling import lower_pool_2d
+from .reduce import lower_reduce
 from .reshape import lower_reshape
 from .softmax import lower_softmax
 
 LOWERINGS = {
-    "ADD": lower_add,
+    "ADD": lower_binary,
     "AVERAGE_POOL_2D": lower_pool_2d,
+    "BATCH_MATMUL": lower_batch_matmul,
+    "CONCATENATION": lower_concatenation,
     "CONV_2D": lower_conv_2d,
     "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d,
+    "DEQUANTIZE": lower_dequantize,
+    "EXPAND_DIMS": lower_reshape,
     "FULLY_CONNECTED": lower_fully_connected,
+    "GATHER": lower_gather,
     "MAX_POOL_2D": lower_pool_2d,
-    "MUL": lower_mul,
+    "MEAN": lower_reduce,
+    "MUL": lower_binary,
+    "PAD": lower_pad,
+    "PADV2": lower_pad,
     "RESHAPE": lower_reshape,
     "SOFTMAX": lower_softmax,
+    "SQUARED_DIFFERENCE": lower_binary,
+    "SQUEEZE": lower_reshape,
+    "STRIDED_SLICE": lower_strided_slice,
+    "SUB": lower_binary,
+    "SUM": lower_reduce,
+    "TRANSPOSE": lower_transpose,
+    **{opcode: lower_table_op for opcode in TABLE_OPS},
 }
 
 

@@ -1,24 +1,99 @@
-"""ADD and MUL of two int8 tensors of the same shape -> arm_elementwise_add_s8 / _mul_s8."""
+"""ADD, SUB, MUL, SQUARED_DIFFERENCE (int8).
+
+Same-shaped ADD and MUL go to CMSIS-NN's arm_elementwise_add_s8 / _mul_s8; everything that
+broadcasts (TFLite's rules: shapes aligned on the right, a dimension of 1 repeats), and SUB and
+SQUARED_DIFFERENCE always, go to our tinyml_binary_s8 with per-input strides (0 where broadcast)."""
 
 from __future__ import annotations
 
-from ...graph import Graph, Operator
+from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
-from ..kernel_call import KernelCall
-from ..quantization import ADD_INPUT_LEFT_SHIFT, activation_range, add_scaling, mul_scaling
+from ..kernel_call import KernelCall, LocalConst, c_struct
+from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
+                            mul_scaling, squared_difference_scaling)
 from ..symbols import tensor_symbol
-from .operands import OpNotSupported, describe, elements, input_tensor, output_tensor, per_tensor_quantization
+from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor, output_tensor,
+                       per_tensor_quantization)
+
+MAX_RANK = 6
+BINARY_OPS = {"ADD": "TINYML_BINARY_ADD", "SUB": "TINYML_BINARY_SUB", "MUL": "TINYML_BINARY_MUL",
+              "SQUARED_DIFFERENCE": "TINYML_BINARY_SQUARED_DIFFERENCE"}
+SYMBOLS = {"ADD": "+", "SUB": "-", "MUL": "*", "SQUARED_DIFFERENCE": "(a-b)^2"}
 
 
 def _operands(graph: Graph, op: Operator):
-    a = input_tensor(graph, op, 0, "first")
-    b = input_tensor(graph, op, 1, "second")
-    y = output_tensor(graph, op)
-    if a.data is not None or b.data is not None:
-        raise OpNotSupported("an input is a constant; the engine handles two run-time tensors")
-    if not (a.shape == b.shape == y.shape):
-        raise OpNotSupported(f"broadcasting {list(a.shape)} with {list(b.shape)}")
-    return a, b, y
+    return input_tensor(graph, op, 0, "first"), input_tensor(graph, op, 1, "second"), output_tensor(graph, op)
+
+
+def broadcast_strides(x: Tensor, out_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """x's element strides along each output dim; 0 where x has 1 and is repeated."""
+    rank = len(out_shape)
+    if len(x.shape) > rank:
+        raise OpNotSupported(f"input {list(x.shape)} has more dims than the output {list(out_shape)}")
+    padded = (1,) * (rank - len(x.shape)) + tuple(x.shape)
+    strides = contiguous_strides(padded)
+    result = []
+    for dim, out_dim, stride in zip(padded, out_shape, strides):
+        if dim == out_dim:
+            result.append(stride if dim > 1 else 0)
+        elif dim == 1:
+            result.append(0)
+        else:
+            raise OpNotSupported(f"{list(x.shape)} does not broadcast to {list(out_shape)}")
+    return tuple(result)
+
+
+def broadcast_dims(a: Tensor, b: Tensor, y: Tensor) -> dict:
+    shape = tuple(y.shape) or (1,)
+    if len(shape) > MAX_RANK:
+        raise OpNotSupported(f"output has {len(shape)} dims; the kernel takes up to {MAX_RANK}")
+    pad = MAX_RANK - len(shape)
+    return {"rank": MAX_RANK, "dims": (1,) * pad + shape,
+            "input1_strides": (0,) * pad + broadcast_strides(a, shape),
+            "input2_strides": (0,) * pad + broadcast_strides(b, shape)}
+
+
+def _activation(op: Operator, y: Tensor) -> tuple[int, int]:
+    return activation_range(op.options.get("fused_activation_function", "NONE"), *per_tensor_quantization(y))
+
+
+def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    a, b, y = _operands(graph, op)
+    if op.opcode in ("ADD", "MUL") and a.shape == b.shape == y.shape:
+        return lower_add(graph, op, path) if op.opcode == "ADD" else lower_mul(graph, op, path)
+    (a_scale, a_zp), (b_scale, b_zp) = per_tensor_quantization(a), per_tensor_quantization(b)
+    y_scale, y_zp = per_tensor_quantization(y)
+    act_min, act_max = _activation(op, y)
+    params = {"op": BINARY_OPS[op.opcode], "input1_offset": -a_zp, "input2_offset": -b_zp, "output_offset": y_zp,
+              "left_shift": 0, "input1_multiplier": 0, "input1_shift": 0, "input2_multiplier": 0,
+              "input2_shift": 0, "output_multiplier": 0, "output_shift": 0,
+              "activation_min": act_min, "activation_max": act_max}
+    if op.opcode == "MUL":
+        params["output_multiplier"], params["output_shift"] = mul_scaling(a_scale, b_scale, y_scale)
+    else:
+        if op.opcode == "SQUARED_DIFFERENCE":
+            scaling, left_shift = squared_difference_scaling(a_scale, b_scale, y_scale), SQUARED_DIFFERENCE_LEFT_SHIFT
+        else:
+            scaling, left_shift = add_scaling(a_scale, b_scale, y_scale), ADD_INPUT_LEFT_SHIFT
+        (m1, s1), (m2, s2), (mo, so) = scaling
+        params.update(left_shift=left_shift, input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2,
+                      input2_shift=s2, output_multiplier=mo, output_shift=so)
+    locals_ = (LocalConst("tinyml_binary_params", "params", c_struct(**params)),
+               LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))))
+    operands = tuple(t for t in (a, b) if t.data is None)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_binary_s8",
+        arguments=("&params", "&dims", tensor_symbol(a), tensor_symbol(b), tensor_symbol(y)),
+        reads=tuple(t.index for t in operands), writes=(y.index,),
+        constants=tuple(t.index for t in (a, b) if t.data is not None),
+        summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)}",
+        locals=locals_)
+
+
+def _same_shape_io(a: Tensor, b: Tensor, y: Tensor):
+    reads = tuple(t.index for t in (a, b) if t.data is None)
+    constants = tuple(t.index for t in (a, b) if t.data is not None)
+    return reads, constants
 
 
 def lower_add(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
@@ -26,13 +101,14 @@ def lower_add(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     (a_scale, a_zp), (b_scale, b_zp) = per_tensor_quantization(a), per_tensor_quantization(b)
     y_scale, y_zp = per_tensor_quantization(y)
     (a_mult, a_shift), (b_mult, b_shift), (y_mult, y_shift) = add_scaling(a_scale, b_scale, y_scale)
-    act_min, act_max = activation_range(op.options.get("fused_activation_function", "NONE"), y_scale, y_zp)
+    act_min, act_max = _activation(op, y)
     arguments = (tensor_symbol(a), tensor_symbol(b), str(-a_zp), str(a_mult), str(a_shift), str(-b_zp),
                  str(b_mult), str(b_shift), str(ADD_INPUT_LEFT_SHIFT), tensor_symbol(y), str(y_zp),
                  str(y_mult), str(y_shift), str(act_min), str(act_max), str(elements(y)))
+    reads, constants = _same_shape_io(a, b, y)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="arm_elementwise_add_s8", arguments=arguments,
-        reads=(a.index, b.index), writes=(y.index,),
+        reads=reads, writes=(y.index,), constants=constants,
         summary=f"{describe(a)} + {describe(b)} -> {describe(y)}")
 
 
@@ -41,10 +117,11 @@ def lower_mul(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     (a_scale, a_zp), (b_scale, b_zp) = per_tensor_quantization(a), per_tensor_quantization(b)
     y_scale, y_zp = per_tensor_quantization(y)
     multiplier, shift = mul_scaling(a_scale, b_scale, y_scale)
-    act_min, act_max = activation_range(op.options.get("fused_activation_function", "NONE"), y_scale, y_zp)
+    act_min, act_max = _activation(op, y)
     arguments = (tensor_symbol(a), tensor_symbol(b), str(-a_zp), str(-b_zp), tensor_symbol(y), str(y_zp),
                  str(multiplier), str(shift), str(act_min), str(act_max), str(elements(y)))
+    reads, constants = _same_shape_io(a, b, y)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="arm_elementwise_mul_s8", arguments=arguments,
-        reads=(a.index, b.index), writes=(y.index,),
+        reads=reads, writes=(y.index,), constants=constants,
         summary=f"{describe(a)} * {describe(b)} -> {describe(y)}")

@@ -59,6 +59,33 @@ def constant(tensor: Tensor, role: str) -> Tensor:
     return tensor
 
 
+def run_time(tensor: Tensor, role: str) -> Tensor:
+    if tensor.data is not None:
+        raise OpNotSupported(f"its {role} '{tensor.name}' is a constant; the engine expects it computed "
+                             "at run time (fold constant ops when converting)")
+    return tensor
+
+
+def constant_ints(graph: Graph, op: Operator, position: int, role: str) -> tuple[int, ...]:
+    """A constant int32 operand (axes, permutation, paddings, begin/end/strides) as Python ints."""
+    tensor = input_tensor(graph, op, position, role, dtypes=("int32", "int64"))
+    constant(tensor, role)
+    return tuple(int(v) for v in tensor.data.reshape(-1))
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    strides, step = [], 1
+    for dim in reversed(shape):
+        strides.append(step)
+        step *= dim
+    return tuple(reversed(strides))
+
+
+def same_quantization(a: Tensor, b: Tensor, why: str) -> None:
+    if per_tensor_quantization(a) != per_tensor_quantization(b):
+        raise OpNotSupported(f"input '{a.name}' and output '{b.name}' are quantized differently; {why}")
+
+
 def shape_of_rank(tensor: Tensor, rank: int, role: str) -> tuple[int, ...]:
     if len(tensor.shape) != rank:
         raise OpNotSupported(f"{role} '{tensor.name}' has shape {list(tensor.shape)}, the kernel "

@@ -1,4 +1,5 @@
-"""RESHAPE: the same bytes under another shape, so the output is an alias of the input."""
+"""RESHAPE, SQUEEZE, EXPAND_DIMS: the same bytes under another shape, so the output is an alias of
+the input."""
 
 from __future__ import annotations
 

@@ -69,6 +69,32 @@ size_t tinyml_arena_size(void);
 /* After TINYML_ERROR_KERNEL: index of the op that failed in the schedule, else -1. */
 int tinyml_failed_op(void);
 
+/* ---- Profiling (compile everything with -DTINYML_PROFILE) -------------------------------------
+ *
+ * Each tinyml_invoke() then records the guest instructions every op of the schedule spent
+ * (tinyml_instructions() of tinyml_board.h read before and after each kernel call; exact and
+ * identical run to run under QEMU with -icount, 0 on `native`). `op` counts the kernel calls of the
+ * schedule, 0 .. tinyml_op_count() - 1, in execution order; ops that only alias their input
+ * (RESHAPE, SQUEEZE, EXPAND_DIMS) run nothing and are not counted.
+ *
+ *     for (int op = 0; op < tinyml_op_count(); op++)
+ *         printf("%d %s %s %llu\n", op, tinyml_op_name(op), tinyml_op_shapes(op),
+ *                (unsigned long long)tinyml_op_instructions(op));
+ *
+ * Without the macro none of this is compiled: no timer reads, no tables, no strings. */
+int tinyml_op_count(void);                /* also with TINYML_TRACE */
+const char *tinyml_op_name(int op);       /* "CONV_2D"; NULL for a bad index (also TINYML_TRACE) */
+const char *tinyml_op_shapes(int op);     /* "[1,49,10,1] -> [1,25,5,64]" (also TINYML_TRACE) */
+int tinyml_op_model_index(int op);        /* the op's index in the model; -1 for a bad index */
+uint64_t tinyml_op_instructions(int op);  /* during the last tinyml_invoke(); 0 for a bad index */
+
+/* ---- Tracing (compile everything with -DTINYML_TRACE) -----------------------------------------
+ *
+ * After each op of the schedule, tinyml_invoke() calls tinyml_trace_op() with the op's index (as
+ * above) and its output tensor's bytes in the arena, valid until the call returns. The library's
+ * definition is weak and does nothing; define your own to checksum or compare each op's output. */
+void tinyml_trace_op(int op, const void *output, size_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

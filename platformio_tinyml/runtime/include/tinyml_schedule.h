@@ -20,6 +20,15 @@ typedef struct {
     int32_t model_op; /* index of the op in the model, for tinyml_failed_op() */
 } tinyml_step;
 
+/* What profiling and tracing need about a step (compiled in only with TINYML_PROFILE or
+ * TINYML_TRACE): the op's type, its shapes, and where its output is. */
+typedef struct {
+    const char *name;   /* "CONV_2D" */
+    const char *shapes; /* "[1,49,10,1] -> [1,25,5,64]" */
+    const void *output;
+    size_t output_bytes;
+} tinyml_step_info;
+
 /* A byte of the model array the schedule was generated for: a cheap check at tinyml_init(). */
 typedef struct {
     uint32_t offset;
@@ -47,6 +56,8 @@ typedef struct {
 } tinyml_schedule;
 
 extern const tinyml_schedule tinyml_generated_schedule;
+extern const tinyml_step_info tinyml_generated_step_info[];  /* TINYML_PROFILE or TINYML_TRACE */
+extern uint64_t tinyml_generated_op_instructions[];          /* TINYML_PROFILE */
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,10 @@
 #include "tinyml.h"
 #include "tinyml_schedule.h"
 
+#ifdef TINYML_PROFILE
+#include "tinyml_board.h"
+#endif
+
 #define SCHEDULE (&tinyml_generated_schedule)
 
 static int initialized;
@@ -41,10 +45,20 @@ tinyml_status tinyml_invoke(void)
         return TINYML_ERROR_NOT_INITIALIZED;
     }
     for (int i = 0; i < SCHEDULE->step_count; i++) {
-        if (SCHEDULE->steps[i].run() != 0) {
+#ifdef TINYML_PROFILE
+        const uint64_t start = tinyml_instructions();
+#endif
+        const int32_t status = SCHEDULE->steps[i].run();
+#ifdef TINYML_PROFILE
+        tinyml_generated_op_instructions[i] = tinyml_instructions() - start;
+#endif
+        if (status != 0) {
             failed_op = SCHEDULE->steps[i].model_op;
             return TINYML_ERROR_KERNEL;
         }
+#ifdef TINYML_TRACE
+        tinyml_trace_op(i, tinyml_generated_step_info[i].output, tinyml_generated_step_info[i].output_bytes);
+#endif
     }
     failed_op = -1;
     return TINYML_OK;
@@ -89,3 +103,46 @@ int tinyml_failed_op(void)
 {
     return failed_op;
 }
+
+#if defined(TINYML_PROFILE) || defined(TINYML_TRACE)
+static int valid_op(int op)
+{
+    return op >= 0 && op < SCHEDULE->step_count;
+}
+
+int tinyml_op_count(void)
+{
+    return SCHEDULE->step_count;
+}
+
+const char *tinyml_op_name(int op)
+{
+    return valid_op(op) ? tinyml_generated_step_info[op].name : NULL;
+}
+
+const char *tinyml_op_shapes(int op)
+{
+    return valid_op(op) ? tinyml_generated_step_info[op].shapes : NULL;
+}
+
+int tinyml_op_model_index(int op)
+{
+    return valid_op(op) ? SCHEDULE->steps[op].model_op : -1;
+}
+#endif
+
+#ifdef TINYML_PROFILE
+uint64_t tinyml_op_instructions(int op)
+{
+    return valid_op(op) ? tinyml_generated_op_instructions[op] : 0;
+}
+#endif
+
+#ifdef TINYML_TRACE
+__attribute__((weak)) void tinyml_trace_op(int op, const void *output, size_t bytes)
+{
+    (void)op;
+    (void)output;
+    (void)bytes;
+}
+#endif

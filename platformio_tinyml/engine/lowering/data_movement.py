@@ -1,0 +1,213 @@
+"""Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8):
+TRANSPOSE (permuted input strides), STRIDED_SLICE (scaled strides from a start offset),
+CONCATENATION (each input into its place), PAD / PADV2 (a fill, then the input into the middle);
+GATHER (tinyml_gather_s8). Like TFLite Micro, none of them requantizes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...graph import Graph, Operator, Tensor
+from ..cores import KernelPath
+from ..kernel_call import KernelCall, LocalConst, c_struct
+from ..symbols import tensor_symbol
+from .operands import (OpNotSupported, checked, constant_ints, contiguous_strides, describe, elements,
+                       input_tensor, output_tensor, per_tensor_quantization, run_time)
+
+MAX_RANK = 6
+
+
+def copy_dims(dims, input_strides, output_strides) -> str:
+    dims, input_strides, output_strides = tuple(dims) or (1,), tuple(input_strides) or (0,), tuple(output_strides) or (0,)
+    if len(dims) > MAX_RANK:
+        raise OpNotSupported(f"{len(dims)} dims; the kernel takes up to {MAX_RANK}")
+    return c_struct(rank=len(dims), dims=dims + (1,) * (MAX_RANK - len(dims)),
+                    input_strides=input_strides + (0,) * (MAX_RANK - len(dims)),
+                    output_strides=output_strides + (0,) * (MAX_RANK - len(dims)))
+
+
+def _offset(symbol: str, offset: int) -> str:
+    return f"{symbol} + {offset}" if offset else symbol
+
+
+def _operand_io(tensors: list[Tensor]):
+    return (tuple(t.index for t in tensors if t.data is None), tuple(t.index for t in tensors if t.data is not None))
+
+
+def lower_transpose(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    perm = constant_ints(graph, op, 1, "permutation")
+    rank = len(x.shape)
+    if sorted(perm) != list(range(rank)):
+        raise OpNotSupported(f"permutation {list(perm)} does not fit a rank-{rank} input")
+    out_shape = tuple(x.shape[p] for p in perm)
+    if out_shape != tuple(y.shape):
+        raise OpNotSupported(f"output {list(y.shape)} is not the input permuted ({list(out_shape)})")
+    strides = contiguous_strides(x.shape)
+    dims = copy_dims(out_shape, [strides[p] for p in perm], contiguous_strides(out_shape))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
+        arguments=("&dims", tensor_symbol(x), tensor_symbol(y)), reads=(x.index,), writes=(y.index,),
+        summary=f"{describe(x)} -> {describe(y)}; permutation {list(perm)}",
+        locals=(LocalConst("tinyml_copy_dims", "dims", dims),))
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def slice_bounds(size: int, begin: int, end: int, stride: int, begin_masked: bool, end_masked: bool,
+                 shrink: bool, offset: bool) -> tuple[int, int]:
+    """(start, count) along one axis, as TFLite's strided-slice logic resolves it."""
+    if stride == 0:
+        raise OpNotSupported("a stride of 0")
+    if offset and not end_masked:
+        end = begin + end
+    if begin_masked:
+        start = 0 if stride > 0 else size - 1
+    else:
+        start = begin + size if begin < 0 else begin
+        start = _clamp(start, 0, size) if stride > 0 else _clamp(start, -1, size - 1)
+    if shrink:
+        if not 0 <= start < size:
+            raise OpNotSupported(f"index {begin} is outside a dimension of {size}")
+        return start, 1
+    if end_masked:
+        stop = size if stride > 0 else -1
+    else:
+        stop = end + size if end < 0 else end
+        stop = _clamp(stop, 0, size) if stride > 0 else _clamp(stop, -1, size - 1)
+    count = max(0, -(-(stop - start) // stride)) if stride > 0 else max(0, -(-(start - stop) // -stride))
+    return start, count
+
+
+def lower_strided_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    begin = constant_ints(graph, op, 1, "begin")
+    end = constant_ints(graph, op, 2, "end")
+    steps = constant_ints(graph, op, 3, "strides") if len(op.inputs) > 3 else (1,) * len(begin)
+    options = op.options
+    if options.get("ellipsis_mask", 0) or options.get("new_axis_mask", 0) or options.get("offset", False):
+        raise OpNotSupported("ellipsis_mask, new_axis_mask and offset are not supported")
+    rank = len(x.shape)
+    if not len(begin) == len(end) == len(steps) <= rank:
+        raise OpNotSupported("begin, end and strides differ in length or exceed the input's rank")
+    strides = contiguous_strides(x.shape)
+    offset, dims, in_strides, kept = 0, [], [], []
+    for axis in range(rank):
+        if axis < len(begin):
+            start, count = slice_bounds(
+                x.shape[axis], begin[axis], end[axis], steps[axis], bool(options.get("begin_mask", 0) >> axis & 1),
+                bool(options.get("end_mask", 0) >> axis & 1), bool(options.get("shrink_axis_mask", 0) >> axis & 1),
+                bool(options.get("offset", False)))
+            step = steps[axis]
+            if not options.get("shrink_axis_mask", 0) >> axis & 1:
+                kept.append(count)
+        else:
+            start, count, step = 0, x.shape[axis], 1
+            kept.append(count)
+        offset += start * strides[axis]
+        dims.append(count)
+        in_strides.append(step * strides[axis])
+    if tuple(kept) != tuple(y.shape):
+        raise OpNotSupported(f"output {list(y.shape)} does not match the slice {kept}")
+    call_dims = copy_dims(dims, in_strides, contiguous_strides(tuple(dims)))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
+        arguments=("&dims", _offset(tensor_symbol(x), offset), tensor_symbol(y)), reads=(x.index,),
+        writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}; begin {list(begin)}, end {list(end)}, "
+                                   f"strides {list(steps)}",
+        locals=(LocalConst("tinyml_copy_dims", "dims", call_dims),))
+
+
+def lower_concatenation(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    inputs = [input_tensor(graph, op, n, f"input {n}") for n in range(len(op.inputs))]
+    y = output_tensor(graph, op)
+    if op.options.get("fused_activation_function", "NONE") != "NONE":
+        raise OpNotSupported("a fused activation")
+    for tensor in inputs:
+        if per_tensor_quantization(tensor) != per_tensor_quantization(y):
+            raise OpNotSupported(f"input '{tensor.name}' is quantized unlike the output (TFLite Micro needs them "
+                                 "equal)")
+    rank = len(y.shape)
+    axis = op.options.get("axis", 0)
+    axis = axis + rank if axis < 0 else axis
+    out_strides = contiguous_strides(y.shape)
+    position, calls, locals_ = 0, [], []
+    for number, tensor in enumerate(inputs):
+        if len(tensor.shape) != rank or any(a != b for d, (a, b) in enumerate(zip(tensor.shape, y.shape)) if d != axis):
+            raise OpNotSupported(f"input {list(tensor.shape)} does not fit output {list(y.shape)} along axis {axis}")
+        name = f"dims{number}"
+        locals_.append(LocalConst("tinyml_copy_dims", name,
+                                  copy_dims(tensor.shape, contiguous_strides(tensor.shape), out_strides)))
+        calls.append(("tinyml_copy_s8", (f"&{name}", tensor_symbol(tensor),
+                                         _offset(tensor_symbol(y), position * out_strides[axis]))))
+        position += tensor.shape[axis]
+    if position != y.shape[axis]:
+        raise OpNotSupported(f"inputs add up to {position} along axis {axis}, the output has {y.shape[axis]}")
+    reads, constants = _operand_io(inputs)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function=calls[0][0], arguments=calls[0][1],
+        more_calls=tuple(calls[1:]), reads=reads, writes=(y.index,), constants=constants,
+        summary=" ++ ".join(describe(t) for t in inputs) + f" -> {describe(y)} along axis {axis}",
+        locals=tuple(locals_))
+
+
+def lower_pad(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    paddings = constant_ints(graph, op, 1, "paddings")
+    rank = len(x.shape)
+    if len(paddings) != 2 * rank or any(p < 0 for p in paddings):
+        raise OpNotSupported(f"paddings {list(paddings)} do not fit a rank-{rank} input")
+    before = paddings[0::2]
+    expected = tuple(x.shape[d] + paddings[2 * d] + paddings[2 * d + 1] for d in range(rank))
+    if expected != tuple(y.shape):
+        raise OpNotSupported(f"output {list(y.shape)} is not the padded input {list(expected)}")
+    if op.opcode == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+        value_tensor = checked(graph.tensors[op.inputs[2]], "pad value", ("int8",))
+        if value_tensor.data is None:
+            raise OpNotSupported("its pad value is computed at run time")
+        value = int(np.asarray(value_tensor.data).reshape(-1)[0])
+    else:
+        value = per_tensor_quantization(y)[1]
+    out_strides = contiguous_strides(y.shape)
+    offset = sum(b * s for b, s in zip(before, out_strides))
+    dims = copy_dims(x.shape, contiguous_strides(x.shape), out_strides)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_fill_s8",
+        arguments=(tensor_symbol(y), str(elements(y)), str(value)),
+        more_calls=(("tinyml_copy_s8", ("&dims", tensor_symbol(x), _offset(tensor_symbol(y), offset))),),
+        reads=(x.index,), writes=(y.index,),
+        summary=f"{describe(x)} -> {describe(y)}; paddings {list(paddings)}, value {value}",
+        locals=(LocalConst("tinyml_copy_dims", "dims", dims),))
+
+
+def lower_gather(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    params = input_tensor(graph, op, 0, "params")
+    indices = input_tensor(graph, op, 1, "indices", dtypes=("int32",))
+    y = output_tensor(graph, op)
+    if op.options.get("batch_dims", 0):
+        raise OpNotSupported("batch_dims other than 0")
+    rank = len(params.shape)
+    axis = op.options.get("axis", 0)
+    axis = axis + rank if axis < 0 else axis
+    if not 0 <= axis < rank:
+        raise OpNotSupported(f"axis {op.options.get('axis')} outside a rank-{rank} input")
+    outer = int(np.prod(params.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(params.shape[axis + 1:], dtype=np.int64))
+    axis_size, count = params.shape[axis], elements(indices)
+    expected = tuple(params.shape[:axis]) + tuple(indices.shape) + tuple(params.shape[axis + 1:])
+    if expected != tuple(y.shape):
+        raise OpNotSupported(f"output {list(y.shape)} is not {list(expected)}")
+    if indices.data is not None and np.any((indices.data < 0) | (indices.data >= axis_size)):
+        raise OpNotSupported(f"a constant index is outside [0, {axis_size})")
+    reads, constants = _operand_io([params, indices])
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_gather_s8",
+        arguments=(tensor_symbol(params), tensor_symbol(indices), tensor_symbol(y), str(outer), str(axis_size),
+                   str(inner), str(count)),
+        reads=reads, writes=(y.index,), constants=constants,
+        summary=f"{describe(params)}[{describe(indices)}] along axis {axis} -> {describe(y)}")

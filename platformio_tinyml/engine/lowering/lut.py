@@ -1,0 +1,75 @@
+"""Elementwise int8 ops -> tinyml_lut_s8 with a 256-entry table computed at build time by TFLite
+Micro's reference (see reference_tables); QUANTIZE from float -> tinyml_quantize_f32_s8."""
+
+from __future__ import annotations
+
+from ...graph import Graph, Operator
+from ..cores import KernelPath
+from ..kernel_call import ConstTable, KernelCall, c_float
+from ..reference_tables import ReferenceUnavailable, reference_table
+from ..symbols import tensor_symbol
+from .operands import (OpNotSupported, checked, describe, elements, input_tensor, output_tensor,
+                       per_tensor_quantization, run_time)
+
+# int8 -> int8 ops whose every output depends on one input element only.
+TABLE_OPS = ("ABS", "ELU", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "QUANTIZE", "RELU", "RELU6", "RSQRT",
+             "TANH")
+
+
+def _table_call(graph: Graph, op: Operator, x, y, output_quant) -> KernelCall:
+    if x.shape != y.shape:
+        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    options = tuple(sorted((key, value) for key, value in op.options.items()))
+    try:
+        table = reference_table(op.opcode, op.options_type, options, per_tensor_quantization(x), y.dtype,
+                                output_quant)
+    except ReferenceUnavailable as why:
+        raise OpNotSupported(str(why)) from None
+    name = f"op{op.index}_table"
+    if y.dtype == "float32":
+        tables = (ConstTable(name, "float", tuple(c_float(v) for v in table.values)),)
+        function, arguments = "tinyml_lut_s8_f32", (tensor_symbol(x), tensor_symbol(y), str(elements(y)), name)
+    else:
+        tables = [ConstTable(name, "int8_t", table.values)]
+        invalid = "NULL"
+        if table.any_invalid:
+            bits = [sum(1 << b for b in range(8) if table.invalid[8 * byte + b]) for byte in range(32)]
+            tables.append(ConstTable(f"op{op.index}_invalid_inputs", "uint8_t", tuple(bits)))
+            invalid = tables[-1].name
+        tables = tuple(tables)
+        function = "tinyml_lut_s8"
+        arguments = (tensor_symbol(x), tensor_symbol(y), str(elements(y)), name, invalid)
+    refused = sum(table.invalid)
+    note = f"; {refused} input value(s) refused as TFLite Micro does" if refused else ""
+    return KernelCall(op_index=op.index, opcode=op.opcode, function=function, arguments=arguments,
+                      reads=(x.index,), writes=(y.index,),
+                      summary=f"{describe(x)} -> {describe(y)}; 256-entry table from TFLite Micro{note}",
+                      tables=tables)
+
+
+def lower_table_op(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    if op.opcode == "QUANTIZE":
+        return lower_quantize(graph, op, path)
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    return _table_call(graph, op, x, y, per_tensor_quantization(y))
+
+
+def lower_quantize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x = run_time(input_tensor(graph, op, 0, "input", dtypes=("int8", "float32")), "input")
+    y = output_tensor(graph, op)
+    if x.dtype == "int8":
+        return _table_call(graph, op, x, y, per_tensor_quantization(y))
+    if x.shape != y.shape:
+        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    scale, zero_point = per_tensor_quantization(y)
+    arguments = (tensor_symbol(x), tensor_symbol(y), str(elements(y)), c_float(scale), str(zero_point))
+    return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_quantize_f32_s8",
+                      arguments=arguments, reads=(x.index,), writes=(y.index,),
+                      summary=f"{describe(x)} float -> {describe(y)} int8")
+
+
+def lower_dequantize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = checked(graph.tensors[op.outputs[0]], "output", ("float32",))
+    return _table_call(graph, op, x, y, None)

@@ -1,0 +1,66 @@
+"""MEAN and SUM (int8, any axes, keep_dims either way) -> tinyml_reduce_s8.
+
+TFLite Micro's reference (its integer path, whatever the quantization): the int32 sum of the raw
+int8 values per output minus input_zero_point * count, requantized by input_scale / output_scale;
+for MEAN that multiplier first absorbs 1 / count (mean_multiplier), then the output zero point is
+added and the result clamped."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...graph import Graph, Operator
+from ..cores import KernelPath
+from ..kernel_call import KernelCall, LocalConst, c_struct
+from ..quantization import mean_multiplier, quantize_multiplier
+from ..symbols import tensor_symbol
+from .operands import (OpNotSupported, constant_ints, contiguous_strides, describe, input_tensor, output_tensor,
+                       per_tensor_quantization, run_time)
+
+MAX_RANK = 6
+
+
+def resolve_axes(axes: tuple[int, ...], rank: int) -> tuple[int, ...]:
+    resolved = []
+    for axis in axes:
+        if not -rank <= axis < rank:
+            raise OpNotSupported(f"axis {axis} is outside a rank-{rank} input")
+        axis = axis + rank if axis < 0 else axis
+        if axis not in resolved:
+            resolved.append(axis)
+    return tuple(sorted(resolved))
+
+
+def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    rank = len(x.shape)
+    if rank > MAX_RANK:
+        raise OpNotSupported(f"input has {rank} dims; the kernel takes up to {MAX_RANK}")
+    axes = resolve_axes(constant_ints(graph, op, 1, "axes"), rank)
+    strides = contiguous_strides(x.shape)
+    kept = [d for d in range(rank) if d not in axes]
+    count = int(np.prod([x.shape[d] for d in axes], dtype=np.int64)) if axes else 1
+    if int(np.prod([x.shape[d] for d in kept], dtype=np.int64)) != int(np.prod(y.shape, dtype=np.int64)):
+        raise OpNotSupported(f"output {list(y.shape)} does not match reducing {list(x.shape)} over {list(axes)}")
+    if count == 0:
+        raise OpNotSupported("it reduces an empty dimension")
+    (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
+    multiplier, shift = quantize_multiplier(float(np.float32(in_scale)) / float(np.float32(out_scale)))
+    if op.opcode == "MEAN":
+        multiplier, shift = mean_multiplier(multiplier, shift, count)
+    params = c_struct(count=count, input_zero_point=in_zp, multiplier=multiplier, shift=shift,
+                      output_zero_point=out_zp)
+    pad_kept, pad_reduced = MAX_RANK - len(kept), MAX_RANK - len(axes)
+    dims = c_struct(
+        kept_rank=len(kept), kept_dims=tuple(x.shape[d] for d in kept) + (1,) * pad_kept,
+        kept_strides=tuple(strides[d] for d in kept) + (0,) * pad_kept,
+        reduced_rank=len(axes), reduced_dims=tuple(x.shape[d] for d in axes) + (1,) * pad_reduced,
+        reduced_strides=tuple(strides[d] for d in axes) + (0,) * pad_reduced)
+    keep = "kept" if op.options.get("keep_dims", False) else "dropped"
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_reduce_s8",
+        arguments=("&params", "&dims", tensor_symbol(x), tensor_symbol(y)), reads=(x.index,), writes=(y.index,),
+        summary=f"{describe(x)} -> {describe(y)}; axes {list(axes)} ({keep}), {count} values each",
+        locals=(LocalConst("tinyml_reduce_params", "params", params),
+                LocalConst("tinyml_reduce_dims", "dims", dims)))

@@ -1,0 +1,173 @@
+/* platformio-tinyml's own int8 kernels: the ops transformers need that CMSIS-NN lacks.
+ *
+ * CMSIS-NN style: plain C, explicit dims and params structs, a status code, no allocation. Every
+ * parameter (multipliers, shifts, strides, tables) is computed at build time by the engine's
+ * lowerings, the way TFLite Micro's Prepare step computes it, so the results are bit-exact with
+ * TFLite Micro's reference kernels. Called from the generated schedule (tinyml_engine.c); not for
+ * application code.
+ *
+ *   tinyml_lut.c         elementwise int8 -> int8 (or -> float) through a 256-entry table
+ *   tinyml_binary.c      ADD, SUB, MUL, SQUARED_DIFFERENCE with broadcasting (up to 6-D)
+ *   tinyml_batch_matmul.c BATCH_MATMUL with broadcast batch dims, any operand layout
+ *   tinyml_reduce.c      MEAN and SUM over any set of axes (integer only)
+ *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
+ *                        PAD, GATHER
+ *   tinyml_quantize.c    float -> int8 QUANTIZE at the graph edge
+ */
+#ifndef TINYML_KERNELS_H
+#define TINYML_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TINYML_KERNEL_OK 0
+#define TINYML_KERNEL_ERROR (-1) /* an input the reference kernel refuses at run time */
+
+/* Most dimensions a kernel iterates over (TFLite Micro's ops go up to 6-D). */
+#define TINYML_KERNEL_MAX_RANK 6
+
+/* ---- elementwise through a table ---------------------------------------------------------- */
+
+/* output[i] = table[input[i] + 128]. `invalid` (32 bytes, bit (v + 128) set) marks inputs the
+ * reference refuses (RSQRT of a non-positive value): any of them makes the call fail. May be NULL. */
+int32_t tinyml_lut_s8(const int8_t *input, int8_t *output, int32_t size, const int8_t *table,
+                      const uint8_t *invalid);
+
+/* DEQUANTIZE: output[i] = table[input[i] + 128] (float). */
+int32_t tinyml_lut_s8_f32(const int8_t *input, float *output, int32_t size, const float *table);
+
+/* ---- binary elementwise with broadcasting ------------------------------------------------- */
+
+typedef enum {
+    TINYML_BINARY_ADD = 0,
+    TINYML_BINARY_SUB = 1,
+    TINYML_BINARY_MUL = 2,
+    TINYML_BINARY_SQUARED_DIFFERENCE = 3,
+} tinyml_binary_op;
+
+typedef struct {
+    int32_t op; /* tinyml_binary_op */
+    int32_t input1_offset; /* minus the zero points */
+    int32_t input2_offset;
+    int32_t output_offset; /* the output zero point */
+    /* ADD, SUB, SQUARED_DIFFERENCE: inputs are shifted left, rescaled to a common scale, combined,
+     * and the result rescaled to the output. MUL: only the output multiplier is used. */
+    int32_t left_shift;
+    int32_t input1_multiplier;
+    int32_t input1_shift;
+    int32_t input2_multiplier;
+    int32_t input2_shift;
+    int32_t output_multiplier;
+    int32_t output_shift;
+    int32_t activation_min;
+    int32_t activation_max;
+} tinyml_binary_params;
+
+/* The output's dims, and for each input the element stride along each output dim (0 where the
+ * input is broadcast). Dims are outermost first; unused leading dims are 1. */
+typedef struct {
+    int32_t rank;
+    int32_t dims[TINYML_KERNEL_MAX_RANK];
+    int32_t input1_strides[TINYML_KERNEL_MAX_RANK];
+    int32_t input2_strides[TINYML_KERNEL_MAX_RANK];
+} tinyml_broadcast_dims;
+
+int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
+                         const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* ---- batch matmul ------------------------------------------------------------------------- */
+
+typedef struct {
+    int32_t lhs_offset; /* minus the zero points */
+    int32_t rhs_offset;
+    int32_t output_offset;
+    int32_t output_multiplier;
+    int32_t output_shift;
+    int32_t activation_min;
+    int32_t activation_max;
+} tinyml_matmul_params;
+
+/* output[b][i][j] = sum_k lhs(b, i, k) * rhs(b, k, j), requantized; b runs over up to three batch
+ * dims (each input's stride 0 where it is broadcast). Element strides give the operand layouts, so
+ * adj_x / adj_y need no transposed copy. The output is contiguous [batches][rows][cols]. */
+typedef struct {
+    int32_t batch_dims[3];
+    int32_t lhs_batch_strides[3];
+    int32_t rhs_batch_strides[3];
+    int32_t rows;
+    int32_t cols;
+    int32_t depth;
+    int32_t lhs_row_stride;
+    int32_t lhs_depth_stride;
+    int32_t rhs_depth_stride;
+    int32_t rhs_col_stride;
+} tinyml_matmul_dims;
+
+int32_t tinyml_batch_matmul_s8(const tinyml_matmul_params *params, const tinyml_matmul_dims *dims,
+                               const int8_t *lhs, const int8_t *rhs, int8_t *output);
+
+/* ---- MEAN and SUM ------------------------------------------------------------------------- */
+
+/* TFLite Micro's integer path: per output, the int32 sum of the raw int8 values minus
+ * input_zero_point * count, requantized (for MEAN the multiplier includes 1 / count), plus the
+ * output zero point, clamped to int8. */
+typedef struct {
+    int32_t count; /* elements reduced into each output */
+    int32_t input_zero_point;
+    int32_t multiplier;
+    int32_t shift;
+    int32_t output_zero_point;
+} tinyml_reduce_params;
+
+/* Outputs iterate over the kept dims (contiguous output), each summing over the reduced dims;
+ * strides are the input's element strides. */
+typedef struct {
+    int32_t kept_rank;
+    int32_t kept_dims[TINYML_KERNEL_MAX_RANK];
+    int32_t kept_strides[TINYML_KERNEL_MAX_RANK];
+    int32_t reduced_rank;
+    int32_t reduced_dims[TINYML_KERNEL_MAX_RANK];
+    int32_t reduced_strides[TINYML_KERNEL_MAX_RANK];
+} tinyml_reduce_dims;
+
+int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
+                         const int8_t *input, int8_t *output);
+
+/* ---- data movement ------------------------------------------------------------------------ */
+
+/* Copies a box of dims[] elements: element (i0..i5) is read at input + sum i_d * input_strides[d]
+ * and written at output + sum i_d * output_strides[d] (strides in elements, may be negative for
+ * the input). TRANSPOSE permutes the input strides, STRIDED_SLICE scales them, CONCATENATION and
+ * PAD place a box inside a larger output. */
+typedef struct {
+    int32_t rank;
+    int32_t dims[TINYML_KERNEL_MAX_RANK];
+    int32_t input_strides[TINYML_KERNEL_MAX_RANK];
+    int32_t output_strides[TINYML_KERNEL_MAX_RANK];
+} tinyml_copy_dims;
+
+int32_t tinyml_copy_s8(const tinyml_copy_dims *dims, const int8_t *input, int8_t *output);
+
+/* output[0..size) = value (PAD's padding). */
+int32_t tinyml_fill_s8(int8_t *output, int32_t size, int8_t value);
+
+/* GATHER along one axis: params viewed as [outer][axis_size][inner], output as
+ * [outer][count][inner]; an index outside [0, axis_size) fails the call, as in TFLite Micro. */
+int32_t tinyml_gather_s8(const int8_t *params, const int32_t *indices, int8_t *output, int32_t outer,
+                         int32_t axis_size, int32_t inner, int32_t count);
+
+/* ---- float at the graph edge -------------------------------------------------------------- */
+
+/* QUANTIZE float -> int8: clamp(round(x / scale) + zero_point), in float as TFLite Micro does. */
+int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
+                               int32_t zero_point);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYML_KERNELS_H */

@@ -1,0 +1,28 @@
+/* Elementwise int8 ops through 256-entry tables computed at build time (TANH, LOGISTIC, RSQRT,
+ * HARD_SWISH, ELU, LEAKY_RELU, RELU, RELU6, ABS, int8 -> int8 QUANTIZE, DEQUANTIZE). */
+#include "tinyml_kernels.h"
+
+int32_t tinyml_lut_s8(const int8_t *input, int8_t *output, int32_t size, const int8_t *table,
+                      const uint8_t *invalid)
+{
+    if (invalid != NULL) {
+        for (int32_t i = 0; i < size; i++) {
+            const uint32_t index = (uint32_t)(input[i] + 128);
+            if (invalid[index >> 3] & (1u << (index & 7u))) {
+                return TINYML_KERNEL_ERROR;
+            }
+        }
+    }
+    for (int32_t i = 0; i < size; i++) {
+        output[i] = table[input[i] + 128];
+    }
+    return TINYML_KERNEL_OK;
+}
+
+int32_t tinyml_lut_s8_f32(const int8_t *input, float *output, int32_t size, const float *table)
+{
+    for (int32_t i = 0; i < size; i++) {
+        output[i] = table[input[i] + 128];
+    }
+    return TINYML_KERNEL_OK;
+}

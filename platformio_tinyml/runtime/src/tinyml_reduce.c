@@ -1,0 +1,69 @@
+/* MEAN and SUM on int8 over any set of axes, as TFLite Micro's reference reduce kernel computes
+ * them: an int32 sum of the raw int8 values per output, corrected by the input zero point,
+ * requantized with a multiplier that (for MEAN) includes 1 / count. Integers only. */
+#include "tinyml_fixed_point.h"
+#include "tinyml_kernels.h"
+
+static int32_t sum_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
+{
+    const int32_t rank = dims->reduced_rank;
+    if (rank == 0) {
+        return input[0];
+    }
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    int32_t offset = 0;
+    int32_t sum = 0;
+    for (;;) {
+        sum += input[offset];
+        int32_t d = rank - 1;
+        for (; d >= 0; d--) {
+            offset += dims->reduced_strides[d];
+            if (++index[d] < dims->reduced_dims[d]) {
+                break;
+            }
+            offset -= dims->reduced_strides[d] * dims->reduced_dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
+            return sum;
+        }
+    }
+}
+
+static int8_t finish(const tinyml_reduce_params *p, int32_t sum)
+{
+    const int32_t shifted = sum - p->input_zero_point * p->count;
+    const int32_t value = tinyml_requantize(shifted, p->multiplier, p->shift) + p->output_zero_point;
+    return (int8_t)tinyml_clamp(value, -128, 127);
+}
+
+int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
+                         const int8_t *input, int8_t *output)
+{
+    const int32_t rank = dims->kept_rank;
+    if (rank < 0 || rank > TINYML_KERNEL_MAX_RANK || dims->reduced_rank < 0 ||
+        dims->reduced_rank > TINYML_KERNEL_MAX_RANK || params->count <= 0) {
+        return TINYML_KERNEL_ERROR;
+    }
+    if (rank == 0) {
+        *output = finish(params, sum_reduced(dims, input));
+        return TINYML_KERNEL_OK;
+    }
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    int32_t offset = 0;
+    for (;;) {
+        *output++ = finish(params, sum_reduced(dims, input + offset));
+        int32_t d = rank - 1;
+        for (; d >= 0; d--) {
+            offset += dims->kept_strides[d];
+            if (++index[d] < dims->kept_dims[d]) {
+                break;
+            }
+            offset -= dims->kept_strides[d] * dims->kept_dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
+            return TINYML_KERNEL_OK;
+        }
+    }
+}
