@@ -45,12 +45,15 @@ def pio() -> str:
     return str(found) if found.exists() else "pio"
 
 
-def write_project(project: Path, board: str, cache_dir: Path) -> None:
+def write_project(project: Path, board: str, cache_dir: Path, src_flags: str = "") -> None:
+    """A PlatformIO project for `board`; src_flags (e.g. -DTINYML_PROFILE) apply to the project's
+    sources (engine, runtime), not to CMSIS-NN, whose cached objects stay valid."""
     (project / "src").mkdir(parents=True, exist_ok=True)
     (project / "include").mkdir(parents=True, exist_ok=True)
     ini = (f"[platformio]\nplatforms_dir = .pio/platforms\nbuild_cache_dir = {cache_dir}\n\n"
            f"[env:{board}]\nplatform = symlink://{PLATFORM_DIR}\nboard = {board}\n"
-           f"lib_deps = symlink://{cmsis_nn_dir()}\ncustom_tinyml_emulator_timeout = 300\n")
+           f"lib_deps = symlink://{cmsis_nn_dir()}\ncustom_tinyml_emulator_timeout = 300\n"
+           + (f"build_src_flags = {src_flags}\n" if src_flags else ""))
     path = project / "platformio.ini"
     if not path.is_file() or path.read_text() != ini:
         path.write_text(ini)

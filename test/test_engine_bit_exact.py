@@ -2,15 +2,23 @@
 (CMSIS-NN plain C), under QEMU on a Cortex-M4 (DSP path) and on a Cortex-M55 (Helium path).
 
 One firmware per (board, model) runs 20 random inputs; each board's project folder is reused so
-CMSIS-NN is compiled once per board."""
+CMSIS-NN is compiled once per board. Models: the shared ones, random op zoos of the CMSIS-NN ops
+(zoo*) and of our own kernels (tzoo*), a tiny ViT-style transformer and its linear-attention
+variant built without TensorFlow, and a Keras MultiHeadAttention + LayerNormalization model
+converted by the package's own pipeline (needs TensorFlow)."""
+
+import os
+import sys
 
 import numpy as np
 import pytest
 
-from conftest import shared_model_path
+from conftest import REPO, shared_model_path
 from engine_firmware import (inference_main, kernel_path_printed, parse_outputs, random_cases,
                              reference_outputs, run_firmware, write_engine, write_project)
-from op_zoo import op_zoo
+from model_fixtures import conversion_cache, float_models, requires_tensorflow
+from op_zoo import op_zoo, transformer_op_zoo
+from tiny_transformer import tiny_transformer
 from platformio_tinyml.engine.codegen import model_samples
 from platformio_tinyml.graph import read_model
 from platformio_tinyml.model_array import render_model_source
@@ -18,6 +26,7 @@ from platformio_tinyml.model_array import render_model_source
 BOARD_PATHS = {"native": "plain C", "nrf52840": "DSP", "corstone300": "MVE"}
 SHARED_MODELS = ["hello_world_int8", "kws_ref_model", "micro_speech_quantized", "pretrainedResnet_quant"]
 ZOO_SEEDS = [1, 2]
+TRANSFORMER_ZOO_SEEDS = [1, 2]
 CASES = 20
 
 
@@ -35,9 +44,41 @@ def board_project(tmp_path_factory):
     return project
 
 
-def model_bytes(name: str) -> bytes:
+@pytest.fixture(scope="session")
+def keras_transformer(tmp_path_factory) -> bytes:
+    """The conversion tests' Keras MultiHeadAttention + LayerNormalization model (batch 1), made int8
+    by prepare_int8_model (the build hook's path; cached for the session)."""
+    from platformio_tinyml.build_hook import prepare_int8_model
+    from platformio_tinyml.options import parse_options
+
+    base = tmp_path_factory.getbasetemp()
+    models = float_models(base)
+    work = tmp_path_factory.mktemp("keras-transformer")
+    saved = os.environ.get("PLATFORMIO_TINYML_CACHE_DIR")
+    os.environ["PLATFORMIO_TINYML_CACHE_DIR"] = str(conversion_cache(base))
+    try:
+        options = parse_options({"custom_tinyml_model": str(models / "transformer.keras"),
+                                 "custom_tinyml_calibration": str(models / "transformer_calibration.npy")}, work)
+        result = prepare_int8_model(options, work, work / "build", sys.executable, REPO, False, lambda line: None)
+    finally:
+        if saved is None:
+            os.environ.pop("PLATFORMIO_TINYML_CACHE_DIR", None)
+        else:
+            os.environ["PLATFORMIO_TINYML_CACHE_DIR"] = saved
+    return result.data
+
+
+def model_bytes(name: str, request=None) -> bytes:
     if name.startswith("zoo"):
         return op_zoo(int(name[3:]))
+    if name.startswith("tzoo"):
+        return transformer_op_zoo(int(name[4:]))
+    if name == "tiny_transformer":
+        return tiny_transformer(0)
+    if name == "linear_attention":
+        return tiny_transformer(0, linear_attention=True)
+    if name == "keras_transformer":
+        return request.getfixturevalue("keras_transformer")
     return shared_model_path(f"{name}.tflite").read_bytes()
 
 
@@ -54,10 +95,15 @@ def mismatches(model, expected, printed) -> list[str]:
     return found
 
 
+KERAS = pytest.param("keras_transformer", marks=requires_tensorflow)
+MODELS = (SHARED_MODELS + [f"zoo{seed}" for seed in ZOO_SEEDS] + [f"tzoo{seed}" for seed in TRANSFORMER_ZOO_SEEDS]
+          + ["tiny_transformer", "linear_attention", KERAS])
+
+
 @pytest.mark.parametrize("board", list(BOARD_PATHS))
-@pytest.mark.parametrize("name", SHARED_MODELS + [f"zoo{seed}" for seed in ZOO_SEEDS])
-def test_every_output_byte_matches_tflite_micro(board_project, board, name):
-    data = model_bytes(name)
+@pytest.mark.parametrize("name", MODELS)
+def test_every_output_byte_matches_tflite_micro(board_project, board, name, request):
+    data = model_bytes(name, request)
     model = read_model(data, name)
     cases = random_cases(model, CASES, seed=7)
     project = board_project(board)
@@ -131,3 +177,108 @@ def test_invoke_before_init_is_refused_and_the_api_reports_the_model(board_proje
     assert "init 0" in stdout
     assert "after 0 1 1 1" in stdout
     assert f"arena {report.arena_bytes} {report.arena_bytes}" in stdout
+
+
+PROFILE_MAIN = """#include <stdio.h>
+#include <string.h>
+#include "tinyml.h"
+#include "tinyml_board.h"
+
+/* newlib-nano printf has no %llu: counts are printed as unsigned long (they stay below 2**32) */
+static const int8_t input0[] = {@INPUT@};
+static uint32_t checksums[2][64];
+static int traced[2];
+static int run_number;
+static uint64_t in_hook[2]; /* instructions spent in the hook itself, not the ops' */
+
+/* FNV-1a over each op's output, per run */
+void tinyml_trace_op(int op, const void *output, size_t bytes)
+{
+    uint64_t entered = tinyml_instructions();
+    uint32_t hash = 2166136261u;
+    for (size_t i = 0; i < bytes; i++) {
+        hash = (hash ^ ((const uint8_t *)output)[i]) * 16777619u;
+    }
+    if (op < 64) {
+        checksums[run_number][op] = hash;
+    }
+    traced[run_number]++;
+    in_hook[run_number] += tinyml_instructions() - entered;
+}
+
+int main(void)
+{
+    if (tinyml_init() != TINYML_OK) {
+        return 1;
+    }
+    for (run_number = 0; run_number < 2; run_number++) {
+        memcpy(tinyml_input(0), input0, sizeof input0); /* the arena reuses the input's bytes */
+        uint64_t start = tinyml_instructions();
+        if (tinyml_invoke() != TINYML_OK) {
+            return 2;
+        }
+        uint64_t total = tinyml_instructions() - start - in_hook[run_number];
+        uint64_t sum = 0;
+        for (int op = 0; op < tinyml_op_count(); op++) {
+            printf("RUN %d OP %d %d %s %s %lu %08lx\\n", run_number, op, tinyml_op_model_index(op),
+                   tinyml_op_name(op), tinyml_op_shapes(op), (unsigned long)tinyml_op_instructions(op),
+                   (unsigned long)checksums[run_number][op]);
+            sum += tinyml_op_instructions(op);
+        }
+        printf("RUN %d TOTAL %lu SUM %lu TRACED %d\\n", run_number, (unsigned long)total,
+               (unsigned long)sum, traced[run_number]);
+    }
+    const int8_t *out = tinyml_output(0);
+    uint32_t hash = 2166136261u;
+    for (size_t i = 0; i < tinyml_output_info(0)->bytes; i++) {
+        hash = (hash ^ (uint8_t)out[i]) * 16777619u;
+    }
+    printf("OUTPUT %08lx\\n", (unsigned long)hash);
+    printf("BAD %p %s\\n", (void *)tinyml_op_name(tinyml_op_count()), tinyml_op_name(-1) == NULL ? "null" : "?");
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("board", ["nrf52840", "native"])
+def test_profile_and_trace_hooks(tmp_path_factory, board):
+    """-DTINYML_PROFILE: per-op instructions that add up to the invoke (less the trace hook's own
+    instructions; the counter ticks every 40) and repeat exactly; -DTINYML_TRACE: each op's output
+    handed to the hook, in order, the last one being the model's output."""
+    import re
+
+    data = model_bytes("kws_ref_model")
+    model = read_model(data, "kws")
+    (case,) = random_cases(model, 1, seed=3)
+    project = tmp_path_factory.mktemp(f"profile-{board}")
+    write_project(project, board, tmp_path_factory.getbasetemp() / "profile-build-cache",
+                  src_flags="-DTINYML_PROFILE -DTINYML_TRACE")
+    main_c = PROFILE_MAIN.replace("@INPUT@", ", ".join(str(int(v)) for v in case[0].reshape(-1)))
+    _, report = write_engine(project, board, data, main_c, source="kws")
+    stdout = run_firmware(project, board)
+    ops = {run: re.findall(rf"^RUN {run} OP (\d+) (\d+) (\S+) (.+) (\d+) ([0-9a-f]{{8}})$", stdout, re.MULTILINE)
+           for run in (0, 1)}
+    calls = len(report.kernels)
+    assert [int(op[0]) for op in ops[1]] == list(range(calls))
+    assert ops[1][0][2:4] == ("CONV_2D", "[1,49,10,1] -> [1,25,5,64]")
+    assert ops[1][-1][2] == "SOFTMAX"
+    # Within one execution the op outputs repeat exactly; instructions within one counter tick (40),
+    # since the counter's phase at each op's start differs between the two invokes.
+    assert [op[:4] + op[5:] for op in ops[0]] == [op[:4] + op[5:] for op in ops[1]]
+    assert all(abs(int(a[4]) - int(b[4])) <= 40 for a, b in zip(ops[0], ops[1]))
+    # A second execution of the same firmware: identical numbers.
+    def printed(text):
+        return re.findall(r"^(?:RUN|OUTPUT) .*$", text, re.MULTILINE)
+
+    assert printed(run_firmware(project, board)) == printed(stdout)
+    totals = {int(m[1]): (int(m[2]), int(m[3]), int(m[4]))
+              for m in re.finditer(r"^RUN (\d) TOTAL (\d+) SUM (\d+) TRACED (\d+)$", stdout, re.MULTILINE)}
+    total, summed, traced = totals[1]
+    assert traced == calls
+    assert ops[1][-1][5] == re.search(r"^OUTPUT ([0-9a-f]{8})$", stdout, re.MULTILINE)[1]  # last op wrote the output
+    assert "BAD (nil) null" in stdout or "BAD 0 null" in stdout or "BAD 0x0 null" in stdout
+    if board == "native":
+        assert total == summed == 0
+    else:
+        print(f"\nFIGURE profile {board}: invoke {total} instructions, ops sum {summed}")
+        assert 0 < summed <= total + 80 * calls and total <= summed * 1.005 + 80 * calls

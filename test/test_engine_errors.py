@@ -10,18 +10,21 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 
 
 def test_supported_ops():
-    assert supported_ops() == {"ADD", "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
-                               "MAX_POOL_2D", "MUL", "RESHAPE", "SOFTMAX"}
+    assert supported_ops() == {
+        "ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+        "DEQUANTIZE", "ELU", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC",
+        "MAX_POOL_2D", "MEAN", "MUL", "PAD", "PADV2", "QUANTIZE", "RELU", "RELU6", "RESHAPE", "RSQRT", "SOFTMAX",
+        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE"}
 
 
 def model_with_problems() -> bytes:
     q = dict(scale=(0.1,), zero_point=(0,))
-    tensors = [TensorSpec((1, 8), **q, name="x"), TensorSpec((1, 8), **q, name="tanh_1"),
-               TensorSpec((1, 8), **q, name="tanh_2"), TensorSpec((1, 8), "float32", name="float_in"),
+    tensors = [TensorSpec((1, 8), **q, name="x"), TensorSpec((1, 8), **q, name="floor_1"),
+               TensorSpec((1, 8), **q, name="floor_2"), TensorSpec((1, 8), "float32", name="float_in"),
                TensorSpec((1, 8), "float32", name="float_softmax"),
                TensorSpec((1, 8), **q, name="y"), TensorSpec((1, 8), **q, name="z"),
-               TensorSpec((1, 8), **q, name="w", data=np.ones((1, 8), np.int8))]
-    ops = [OpSpec("TANH", (0,), (1,)), OpSpec("TANH", (1,), (2,)),
+               TensorSpec((1, 3), **q, name="w", data=np.ones((1, 3), np.int8))]
+    ops = [OpSpec("FLOOR", (0,), (1,)), OpSpec("FLOOR", (1,), (2,)),
            OpSpec("SOFTMAX", (3,), (4,), "SoftmaxOptions", {"beta": 1.0}),
            OpSpec("ADD", (0, 7), (5,), "AddOptions", {"fused_activation_function": "NONE"}),
            OpSpec("SOFTMAX", (5,), (6,), "SoftmaxOptions", {"beta": 1.0})]
@@ -34,9 +37,9 @@ def test_every_problem_is_named_with_its_op_count_and_tensors(tmp_path):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
     message = str(raised.value)
     assert message.startswith("bad.tflite: the int8 engine cannot run this model:")
-    assert "TANH (2 times: op 0, 1; output 'tanh_1', 'tanh_2'): the engine has no kernel for this op" in message
+    assert "FLOOR (2 times: op 0, 1; output 'floor_1', 'floor_2'): the engine has no kernel for this op" in message
     assert "SOFTMAX (once: op 2; output 'float_softmax'): input tensor 'float_in' is float32" in message
-    assert "ADD (once: op 3; output 'y'): an input is a constant" in message
+    assert "ADD (once: op 3; output 'y'): [1, 3] does not broadcast to [1, 8]" in message
     assert "SOFTMAX (once: op 4; output 'z'): output 'z' has scale" in message
     assert len(raised.value.problems) == 4
     assert not list(tmp_path.iterdir())  # nothing half-written
@@ -46,3 +49,12 @@ def test_an_unknown_core_is_named(tmp_path):
     data = model_with_problems()
     with pytest.raises(ValueError, match="no CMSIS-NN kernel path known for core 'riscv'"):
         generate_engine(read_model(data), data, tmp_path, "riscv")
+
+
+def test_a_table_op_tflite_micro_refuses_is_named(tmp_path):
+    """LOGISTIC's int8 output must be quantized 1/256, -128 in TFLite Micro: its table cannot be made."""
+    tensors = [TensorSpec((4,), scale=(0.1,), zero_point=(0,), name="x"),
+               TensorSpec((4,), scale=(0.1,), zero_point=(0,), name="sigmoid")]
+    data = write_model(tensors, [OpSpec("LOGISTIC", (0,), (1,))], (0,), (1,))
+    with pytest.raises(UnsupportedModelError, match="LOGISTIC .*TFLite Micro's reference refuses"):
+        generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
