@@ -12,6 +12,8 @@ from conftest import REPO, run_pio, shared_model_path
 from model_fixtures import conversion_cache, float_models, requires_tensorflow
 
 from platformio_tinyml.build_hook import check_agreement
+from platformio_tinyml.engine import supported_ops
+from platformio_tinyml.graph import op_census, read_model_file
 from platformio_tinyml.convert.errors import ConversionError
 from platformio_tinyml.options import parse_options
 
@@ -167,20 +169,34 @@ def test_a_bad_option_stops_the_build(make_project, cache_env, options, says):
 @pytest.mark.parametrize("case, says", [
     ("wrong-shape-calibration", ["custom_tinyml_calibration = ", "have shape 32x8x16", "input is 1x20"]),
     ("onnx2tf-fails", ["custom.onnx: onnx2tf cannot convert it to TensorFlow: FancyOp OP is not yet implemented"]),
-    ("unsupported-ops", ["transformer.keras: runtime 'tinyml' does not implement", "BATCH_MATMUL: used 2 times"]),
 ])
-def test_a_model_the_converters_or_the_runtime_refuse_stops_the_build(make_project, cache_env, models, case, says):
+def test_a_model_the_converters_refuse_stops_the_build(make_project, cache_env, models, case, says):
     options = {
         "wrong-shape-calibration": {"model": models / "dense_float.tflite",
                                     "calibration": models / "transformer_calibration.npy"},
         "onnx2tf-fails": {"model": "custom.onnx", "calibration": "random"},
-        "unsupported-ops": {"model": models / "transformer.keras",
-                            "calibration": models / "transformer_calibration.npy"},
     }[case]
     project = _project_with_options(make_project, **options)
     if case == "onnx2tf-fails":
         _custom_op_onnx(project)
     _assert_stops_cleanly(run_pio(project, "run", env=cache_env), says)
+    _no_partial_output(project)
+
+
+@requires_tensorflow
+def test_ops_the_runtime_lacks_stop_the_build_before_any_c_is_compiled(make_project, cache_env, models):
+    project = _project_with_options(make_project, model=models / "transformer.keras",
+                                    calibration=models / "transformer_calibration.npy")
+    result = run_pio(project, "run", env=cache_env)
+    # The engine grows: which of the transformer's ops it lacks is known only from the int8 model.
+    int8 = read_model_file(project / ".pio" / "build" / "native" / "tinyml" / "model.tflite")
+    missing = {op: len(uses) for op, uses in op_census(int8.subgraphs[0]).items() if op not in supported_ops()}
+    if not missing:
+        pytest.skip("the engine implements every op of the Keras transformer now: this check needs another model")
+    output = _assert_stops_cleanly(result, ["transformer.keras: runtime 'tinyml' does not implement"])
+    for op, count in missing.items():
+        assert f"{op}: used {'once' if count == 1 else f'{count} times'}" in output
+    assert "Compiling" not in output
     _no_partial_output(project)
 
 
