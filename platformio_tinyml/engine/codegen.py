@@ -216,10 +216,10 @@ def _tensor_infos(graph: Graph, indices: tuple[int, ...]) -> str:
         zero_point = quant.zero_point[0] if quant and quant.zero_point else 0
         dims = ", ".join(str(d) for d in tensor.shape) or "0"
         name = tensor.name.replace("\\", "\\\\").replace('"', '\\"')
-        entries.append(
-            f'    {{.name = "{name}", .type = {TINYML_TYPES[tensor.dtype]}, .rank = {len(tensor.shape)}, '
-            f".dims = {{{dims}}}, .bytes = {tensor_bytes(graph, index)}, .scale = {scale!r}f, "
-            f".zero_point = {zero_point}}},")
+        entry = (f'{{.name = "{name}", .type = {TINYML_TYPES[tensor.dtype]}, .rank = {len(tensor.shape)}, '
+                 f".dims = {{{dims}}}, .bytes = {tensor_bytes(graph, index)}, .scale = {scale!r}f, "
+                 f".zero_point = {zero_point}}}")
+        entries.append(f"    {format_initializer(entry, 4, 4)},")
     return "\n".join(entries)
 
 

@@ -18,7 +18,7 @@ from .data_movement import (lower_concatenation, lower_gather, lower_pad, lower_
 from .depthwise_conv_2d import lower_depthwise_conv_2d
 from .elementwise import lower_binary
 from .fully_connected import lower_fully_connected
-from .lut import TABLE_OPS, lower_dequantize, lower_table_op
+from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported
 from .pooling import lower_pool_2d
 from .reduce import lower_reduce
@@ -39,6 +39,7 @@ LOWERINGS = {
     "MAX_POOL_2D": lower_pool_2d,
     "MEAN": lower_reduce,
     "MUL": lower_binary,
+    "NEG": lower_neg,
     "PAD": lower_pad,
     "PADV2": lower_pad,
     "RESHAPE": lower_reshape,

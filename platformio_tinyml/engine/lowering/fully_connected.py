@@ -1,7 +1,10 @@
-"""FULLY_CONNECTED (int8, per-tensor weights) -> arm_fully_connected_s8.
+"""FULLY_CONNECTED (int8) -> arm_fully_connected_s8 (per-tensor weights), or, for weights quantized
+per output channel (as the TFLite converter makes Keras Dense layers), CMSIS-NN's 1x1 convolution
+over [rows, depth] seen as a 1 x rows image of depth channels: the same sums, each output channel
+requantized by its own multiplier (input_scale * filter_scale[c] / output_scale in double).
 
-On MVE the kernel wants each weight row's sum (TFLite Micro computes it into the arena when the
-model is prepared); here it is computed at build time and kept in flash."""
+On MVE the per-tensor kernel wants each weight row's sum (TFLite Micro computes it into the arena
+when the model is prepared); here it is computed at build time and kept in flash."""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ import numpy as np
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_dims, c_struct
-from ..quantization import activation_range, fully_connected_multiplier
+from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers
+from ..scratch import conv_wrapper_bytes
 from ..symbols import tensor_symbol
 from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, shape_of_rank, symmetric_filter_scales)
@@ -32,7 +36,7 @@ def lower_fully_connected(graph: Graph, op: Operator, path: KernelPath) -> Kerne
     batches = elements(x) // accum_depth
     scales = symmetric_filter_scales(w)
     if len(scales) != 1:
-        raise OpNotSupported(f"weights '{w.name}' are quantized per channel")
+        return _per_channel(op, path, x, w, b, y, batches, accum_depth, output_depth, scales)
     in_scale, in_zp = per_tensor_quantization(x)
     out_scale, out_zp = per_tensor_quantization(y)
     multiplier, shift = fully_connected_multiplier(in_scale, scales[0], out_scale)
@@ -64,3 +68,36 @@ def lower_fully_connected(graph: Graph, op: Operator, path: KernelPath) -> Kerne
         reads=(x.index,), writes=(y.index,), constants=tuple(t.index for t in (w, b) if t is not None),
         summary=f"{describe(x)} -> {describe(y)}; {batches} x {accum_depth} by {output_depth}",
         locals=locals_, tables=tables)
+
+
+def _per_channel(op: Operator, path: KernelPath, x, w, b, y, rows: int, depth: int, units: int, scales):
+    if len(scales) != units or (w.quantization and w.quantization.quantized_dimension != 0):
+        raise OpNotSupported(f"weights '{w.name}' have {len(scales)} scales for {units} output channels")
+    in_scale, in_zp = per_tensor_quantization(x)
+    out_scale, out_zp = per_tensor_quantization(y)
+    multipliers, shifts = per_channel_multipliers(in_scale, tuple(scales), out_scale, units)
+    tables = (ConstTable(f"op{op.index}_multiplier", "int32_t", multipliers),
+              ConstTable(f"op{op.index}_shift", "int32_t", shifts))
+    act_min, act_max = activation_range(op.options["fused_activation_function"], out_scale, out_zp)
+    scratch = conv_wrapper_bytes(path, (1, rows, depth), (1, 1), (1, 1), (0, 0), (1, 1))
+    locals_ = (
+        LocalConst("cmsis_nn_context", "context", c_struct(buf="NULL", size=scratch)),
+        LocalConst("cmsis_nn_conv_params", "conv_params",
+                   c_struct(input_offset=-in_zp, output_offset=out_zp, stride={"w": 1, "h": 1},
+                            padding={"w": 0, "h": 0}, dilation={"w": 1, "h": 1},
+                            activation={"min": act_min, "max": act_max})),
+        LocalConst("cmsis_nn_per_channel_quant_params", "quant_params",
+                   c_struct(multiplier=f"(int32_t *){tables[0].name}", shift=f"(int32_t *){tables[1].name}")),
+        LocalConst("cmsis_nn_dims", "input_dims", c_dims(1, 1, rows, depth)),
+        LocalConst("cmsis_nn_dims", "filter_dims", c_dims(units, 1, 1, depth)),
+        LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, units)),
+        LocalConst("cmsis_nn_dims", "output_dims", c_dims(1, 1, rows, units)),
+    )
+    arguments = ("&context", "&conv_params", "&quant_params", "&input_dims", tensor_symbol(x), "&filter_dims",
+                 tensor_symbol(w), "&bias_dims", tensor_symbol(b) if b is not None else "NULL", "&output_dims",
+                 tensor_symbol(y))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="arm_convolve_1x1_s8_fast", arguments=arguments,
+        reads=(x.index,), writes=(y.index,), constants=tuple(t.index for t in (w, b) if t is not None),
+        summary=f"{describe(x)} -> {describe(y)}; {rows} x {depth} by {units}, weights per channel",
+        locals=locals_, tables=tables, scratch_bytes=scratch)

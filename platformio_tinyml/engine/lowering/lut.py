@@ -73,3 +73,15 @@ def lower_dequantize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall
     x = run_time(input_tensor(graph, op, 0, "input"), "input")
     y = checked(graph.tensors[op.outputs[0]], "output", ("float32",))
     return _table_call(graph, op, x, y, None)
+
+
+def lower_neg(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """NEG on float32 only (TFLite Micro has no int8 NEG): a float island between DEQUANTIZE and
+    QUANTIZE, as the converter leaves in Keras' LayerNormalization."""
+    x = run_time(input_tensor(graph, op, 0, "input", dtypes=("float32",)), "input")
+    y = checked(graph.tensors[op.outputs[0]], "output", ("float32",))
+    if x.shape != y.shape:
+        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_neg_f32",
+                      arguments=(tensor_symbol(x), tensor_symbol(y), str(elements(y))),
+                      reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)} (float)")

@@ -12,7 +12,7 @@
  *   tinyml_reduce.c      MEAN and SUM over any set of axes (integer only)
  *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
  *                        PAD, GATHER
- *   tinyml_quantize.c    float -> int8 QUANTIZE at the graph edge
+ *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG (float islands the converter leaves)
  */
 #ifndef TINYML_KERNELS_H
 #define TINYML_KERNELS_H
@@ -165,6 +165,10 @@ int32_t tinyml_gather_s8(const int8_t *params, const int32_t *indices, int8_t *o
 /* QUANTIZE float -> int8: clamp(round(x / scale) + zero_point), in float as TFLite Micro does. */
 int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
                                int32_t zero_point);
+
+/* NEG on float (the TFLite converter leaves a DEQUANTIZE -> NEG -> QUANTIZE island in Keras'
+ * LayerNormalization): output[i] = -input[i]. */
+int32_t tinyml_neg_f32(const float *input, float *output, int32_t size);
 
 #ifdef __cplusplus
 }

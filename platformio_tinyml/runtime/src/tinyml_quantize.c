@@ -12,3 +12,11 @@ int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size,
     }
     return TINYML_KERNEL_OK;
 }
+
+int32_t tinyml_neg_f32(const float *input, float *output, int32_t size)
+{
+    for (int32_t i = 0; i < size; i++) {
+        output[i] = -input[i];
+    }
+    return TINYML_KERNEL_OK;
+}
