@@ -313,7 +313,8 @@ def add_strided_slice(zoo: ZooBuilder) -> None:
         if not shrink >> axis & 1:
             out.append(count)
     if 0 in out:  # an empty slice says nothing; take the whole input instead
-        begin, end, strides, begin_mask, end_mask, shrink, out = [0] * rank, list(shape), [1] * rank, 0, 0, 0, list(shape)
+        begin, end, strides, out = [0] * rank, list(shape), [1] * rank, list(shape)
+        begin_mask = end_mask = shrink = 0
     x = zoo.graph_input(shape)
     q = zoo.tensors[x]
     y = zoo.activation_tensor(tuple(out), q.scale[0], q.zero_point[0])

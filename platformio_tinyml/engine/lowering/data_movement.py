@@ -18,7 +18,8 @@ MAX_RANK = 6
 
 
 def copy_dims(dims, input_strides, output_strides) -> str:
-    dims, input_strides, output_strides = tuple(dims) or (1,), tuple(input_strides) or (0,), tuple(output_strides) or (0,)
+    dims = tuple(dims) or (1,)
+    input_strides, output_strides = tuple(input_strides) or (0,), tuple(output_strides) or (0,)
     if len(dims) > MAX_RANK:
         raise OpNotSupported(f"{len(dims)} dims; the kernel takes up to {MAX_RANK}")
     return c_struct(rank=len(dims), dims=dims + (1,) * (MAX_RANK - len(dims)),
