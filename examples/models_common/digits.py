@@ -15,6 +15,8 @@ import tiny_transformer as tt
 
 TEST_DATA_SAMPLES = 200   # the first 200 of the held-out split go into test_data.npz
 CALIBRATION_SAMPLES = 100
+EPOCHS = 150
+PATCH_OVERLAP = 1   # each patch's Conv2d also sees one pixel of its neighbours: +1-2 points
 
 
 def load_split():
@@ -36,11 +38,11 @@ def random_shift(images: torch.Tensor, generator: torch.Generator, max_shift: in
 
 
 def command_line(attentions: list[str], default: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--patch", type=int, choices=(1, 2, 4), default=2,
-                        help="patch side: 1 -> 64 tokens, 2 -> 16 tokens (default), 4 -> 4 tokens")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patch", type=int, nargs="+", choices=(1, 2, 4), default=[2],
+                        help="patch side(s): 1 -> 64 tokens, 2 -> 16 tokens (default), 4 -> 4 tokens")
     parser.add_argument("--attention", choices=attentions, nargs="+", default=default)
-    parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
     return parser.parse_args()
 
 
@@ -50,7 +52,7 @@ def train_and_export(folder: Path, attention: str, patch: int, file_stem: str, e
     writes calibration.npz and test_data.npz, checks ONNX against PyTorch, updates metrics.json."""
     tt.make_deterministic(seed)
     x_train, x_test, y_train, y_test = load_split()
-    model = tt.TinyViT(patch=patch, attention=attention)
+    model = tt.TinyViT(patch=patch, attention=attention, patch_overlap=PATCH_OVERLAP)
     seconds = tt.train_classifier(model, x_train, y_train, epochs=epochs, augment=random_shift,
                                   seed=seed)
     float_accuracy = tt.accuracy(tt.predict_logits(model, x_test), y_test)

@@ -165,13 +165,15 @@ class TokenClassifier(nn.Module):
 
 
 class PatchEmbedding(nn.Module):
-    """(batch, 1, side, side) image -> (batch, (side/patch)^2, dim) tokens with a strided Conv2d."""
+    """(batch, 1, side, side) image -> (batch, (side/patch)^2, dim) tokens with a Conv2d of stride
+    `patch`. With overlap > 0 each patch also sees `overlap` pixels of its neighbours on every side
+    (kernel patch + 2*overlap, zero padding overlap): the token count stays (side/patch)^2."""
 
-    def __init__(self, patch: int, dim: int, side: int = 8):
+    def __init__(self, patch: int, dim: int, side: int = 8, overlap: int = 0):
         super().__init__()
         assert side % patch == 0
         self.tokens, self.dim = (side // patch) ** 2, dim
-        self.conv = nn.Conv2d(1, dim, kernel_size=patch, stride=patch)
+        self.conv = nn.Conv2d(1, dim, kernel_size=patch + 2 * overlap, stride=patch, padding=overlap)
 
     def forward(self, image):
         return self.conv(image).reshape(-1, self.dim, self.tokens).transpose(1, 2)
@@ -182,9 +184,9 @@ class TinyViT(nn.Module):
 
     def __init__(self, patch: int = 2, side: int = 8, dim: int = 32, heads: int = 2, depth: int = 2,
                  mlp_dim: int = 64, classes: int = 10, attention: str = "softmax",
-                 window_radius: int = 1):
+                 window_radius: int = 1, patch_overlap: int = 0):
         super().__init__()
-        self.embed = PatchEmbedding(patch, dim, side)
+        self.embed = PatchEmbedding(patch, dim, side, patch_overlap)
         tokens, grid = self.embed.tokens, side // patch
         layers = [EncoderLayer(dim, make_attention(attention, dim, heads, tokens, grid, window_radius),
                                mlp_dim) for _ in range(depth)]

@@ -65,7 +65,7 @@ def make_window(label: int, rng) -> np.ndarray:
         ring_hz, decay_s = rng.uniform(110, 170), rng.uniform(0.003, 0.008)
         direction = rng.normal(size=3)
         direction /= np.linalg.norm(direction)
-        amplitude = rng.uniform(0.04, 0.30)
+        amplitude = rng.uniform(0.06, 0.30)
         for hit in np.arange(rng.uniform(0, 1 / defect_hz), t[-1], 1 / defect_hz):
             hit += rng.normal(0, 0.0005)
             since = t - hit
