@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .budget import BudgetError, MemoryNeeds, check_budget
 from .build_messages import stop_build
 from .convert import cache, launcher
 from .convert.accuracy import summary_line
 from .convert.errors import ConversionError
 from .convert.progress import stage
 from .convert.source_format import TFLITE, detect_format
+from .engine import EngineReport, UnsupportedModelError, generate_engine
 from .graph import Model, ModelFormatError, read_model, verify_model
 from .model_array import model_hash, render_model_header, write_model_sources
 from .op_check import UnsupportedOpsError, check_ops
@@ -29,6 +31,7 @@ from .options import PREFIX, OptionError, Options, parse_options
 WORK_FOLDER = "tinyml"          # inside $BUILD_DIR
 GENERATED_FOLDER = "generated"  # inside WORK_FOLDER: the C sources SCons compiles
 REPORT_FILE = "conversion_report.json"
+ENGINE_REPORT_FILE = "engine_report.json"
 MODEL_COPY = "model.tflite"
 
 
@@ -66,14 +69,59 @@ def run(env, library_root: Path) -> None:
         generated = work_dir / GENERATED_FOLDER
         with stage("tinyml_model.c/.h", emit):
             write_sources_if_changed(generated, int8.data, int8.model, provenance(options, int8))
-    except (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError) as exc:
+        board = env.BoardConfig()
+        engine = generate_schedule(int8, board.get("build.cpu", "host"), generated, work_dir, emit)
+        check_budget(
+            board.id, int(board.get("upload.maximum_ram_size", 0)), int(board.get("upload.maximum_size", 0)),
+            MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, int(board.get("tinyml.stack_size", 0)),
+                        len(int8.data), engine.constant_table_bytes),
+            options.arena_size,
+        )
+        kernels = kernel_sources()
+    except (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError, UnsupportedModelError,
+            BudgetError, KernelSourcesMissing) as exc:
         stop_build(env, str(exc))
         return
-    # The header must be visible to the project's sources too: PlatformIO passes a library's
+    # The headers must be visible to the project's sources too: PlatformIO passes a library's
     # CPPPATH additions on to everything that depends on the library.
-    env.Append(CPPPATH=[str(generated)])
+    env.Append(CPPPATH=[str(generated), str(kernels / "Include")])
     env.BuildSources(str(work_dir / "build"), str(generated))
+    # All of CMSIS-NN is compiled once per environment; the linker keeps what the schedule calls.
+    env.BuildSources(str(work_dir / "cmsis-nn"), str(kernels / "Source"))
     emit(f"tinyml: model ready, {int8.how} ({time.perf_counter() - start:.1f} s in all)")
+
+
+class KernelSourcesMissing(RuntimeError):
+    pass
+
+
+def kernel_sources() -> Path:
+    """CMSIS-NN's sources, provisioned by `tinyml setup`."""
+    from .offline_setup import cmsis_nn_dir
+
+    folder = cmsis_nn_dir()
+    if not (folder / "Source").is_dir():
+        raise KernelSourcesMissing(f"CMSIS-NN's sources are not installed (no {folder}): run `tinyml setup` once")
+    return folder
+
+
+def generate_schedule(int8: Int8Model, core: str, generated: Path, work_dir: Path, emit) -> EngineReport:
+    """The engine's C schedule for this core, and a JSON record of what it costs."""
+    with stage(f"schedule for {core}", emit):
+        try:
+            engine = generate_engine(int8.model, int8.data, generated, core)
+        except ValueError as exc:  # a core the engine has no kernel path for
+            raise UnsupportedModelError(int8.model.source, [f"board build.cpu: {exc}"]) from None
+    record = {
+        "core": core, "kernel_path": engine.kernel_path.value, "arena_bytes": engine.arena_bytes,
+        "arena_lower_bound": engine.arena_lower_bound, "constant_table_bytes": engine.constant_table_bytes,
+        "model_bytes": len(int8.data), "kernels": list(engine.kernels),
+    }
+    _write_text_if_changed(work_dir / ENGINE_REPORT_FILE, json.dumps(record, indent=2) + "\n")
+    emit(f"tinyml: {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
+         f"(lower bound {engine.arena_lower_bound:,} B), model {len(int8.data):,} B, "
+         f"{len(engine.kernels)} kernel calls")
+    return engine
 
 
 def emit(line: str) -> None:
@@ -171,6 +219,13 @@ def _sample_files(options: Options, project_dir: Path) -> list[Path]:
             continue
         files.append(source.path if source.kind == "files" else cache.module_source(source.text, project_dir))
     return files
+
+
+def _write_text_if_changed(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _copy_if_changed(source: Path, target: Path) -> None:

@@ -1,0 +1,65 @@
+"""The memory budget check done before linking: does the model, its arena and the stack reserve fit
+the board's RAM and flash? Over budget, the build stops with a table of what takes how much."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .options import PREFIX
+
+
+class BudgetError(ValueError):
+    """The model does not fit the board, or not the arena the user allowed."""
+
+
+@dataclass(frozen=True)
+class MemoryNeeds:
+    arena: int           # TINYML_ARENA_SIZE
+    arena_lower_bound: int
+    stack_reserve: int   # the board's stack reserve (0 when the board does not say)
+    model: int           # the model array, in flash
+    tables: int          # constant tables the engine adds, in flash
+
+
+def _row(what: str, size: int) -> str:
+    return f"    {what:<28}{size:>12,} B"
+
+
+def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_limit: int | None) -> None:
+    """Raises BudgetError when `needs` exceed the board (ram/flash 0 = unknown, not checked) or the
+    arena limit set with custom_tinyml_arena_size."""
+    if arena_limit is not None and needs.arena > arena_limit:
+        raise BudgetError(
+            f"{PREFIX}arena_size = {arena_limit:,} B, but the schedule needs a {needs.arena:,} B arena "
+            f"(no schedule of this model can use less than {needs.arena_lower_bound:,} B). Raise "
+            f"{PREFIX}arena_size, or remove it to use what the model needs."
+        )
+    ram_used = needs.arena + needs.stack_reserve
+    flash_used = needs.model + needs.tables
+    problems = []
+    if ram and ram_used > ram:
+        problems.append(
+            "\n".join([
+                f"  RAM of board '{board}': {ram:,} B",
+                _row("tensor arena", needs.arena),
+                _row("stack reserve", needs.stack_reserve),
+                _row(f"total (over by {ram_used - ram:,} B)", ram_used),
+            ])
+        )
+    if flash and flash_used > flash:
+        problems.append(
+            "\n".join([
+                f"  flash of board '{board}': {flash:,} B",
+                _row("model array", needs.model),
+                _row("engine tables", needs.tables),
+                _row(f"total (over by {flash_used - flash:,} B)", flash_used),
+            ])
+        )
+    if problems:
+        raise BudgetError(
+            "the model does not fit the board, before any code or other data is counted:\n"
+            + "\n".join(problems)
+            + "\nWhat would help: a smaller model (fewer channels, layers or tokens), or a board with more "
+            "memory (`board = ...`). The arena is already planned to "
+            f"{needs.arena_lower_bound:,} B at best for this model."
+        )
