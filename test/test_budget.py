@@ -1,0 +1,60 @@
+"""The memory budget check: pure, then for real in a PlatformIO build that does not fit."""
+
+import pytest
+
+from conftest import REPO, run_pio
+from platformio_tinyml.budget import BudgetError, MemoryNeeds, check_budget
+from platformio_tinyml.engine.tflite_writer import OpSpec, TensorSpec, write_model
+
+NEEDS = MemoryNeeds(arena=300_000, arena_lower_bound=290_000, stack_reserve=8192, model=40_000, tables=512)
+
+
+def test_fitting_model_passes():
+    check_budget("nrf52840", 262144, 1048576, NEEDS.__class__(16_000, 16_000, 8192, 53_936, 4608), None)
+
+
+def test_ram_overflow_is_a_table():
+    with pytest.raises(BudgetError) as caught:
+        check_budget("nrf52840", 262144, 1048576, NEEDS, None)
+    text = str(caught.value)
+    assert "RAM of board 'nrf52840': 262,144 B" in text
+    assert "tensor arena" in text and "300,000 B" in text
+    assert "total (over by 46,048 B)" in text
+    assert "flash of board" not in text
+    assert "290,000 B at best" in text
+
+
+def test_unknown_sizes_are_not_checked():
+    check_budget("custom", 0, 0, NEEDS, None)
+
+
+def test_arena_limit_option():
+    with pytest.raises(BudgetError, match=r"custom_tinyml_arena_size = 200,000 B, but the schedule needs a 300,000 B"):
+        check_budget("corstone300", 0, 0, NEEDS, 200_000)
+    check_budget("corstone300", 0, 0, NEEDS, 300_000)
+
+
+def big_add_model() -> bytes:
+    """ADD of two 100,000-byte inputs: an arena of about 300 kB, more than the nRF52840's 256 KiB."""
+    shape = (1, 100_000)
+    quant = {"scale": (0.05,), "zero_point": (0,)}
+    tensors = [TensorSpec(shape, **quant, name="a"), TensorSpec(shape, **quant, name="b"),
+               TensorSpec(shape, **quant, name="sum")]
+    ops = [OpSpec("ADD", (0, 1), (2,), "AddOptions", {"fused_activation_function": "NONE"})]
+    return write_model(tensors, ops, inputs=(0, 1), outputs=(2,))
+
+
+def test_a_model_too_big_for_the_board_stops_the_build(make_project, tmp_path):
+    model = tmp_path / "big.tflite"
+    model.write_bytes(big_add_model())
+    project = make_project(
+        {"src/main.c": "int main(void) { return 0; }\n"},
+        {"m4": "nrf52840"},
+        f"lib_deps = symlink://{REPO}\ncustom_tinyml_model = {model}",
+    )
+    done = run_pio(project, "run")
+    assert done.returncode != 0
+    assert "the model does not fit the board" in done.stderr
+    assert "RAM of board 'nrf52840': 262,144 B" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not (project / ".pio" / "build" / "m4" / "firmware.elf").exists()
