@@ -22,7 +22,9 @@ from .convert.accuracy import summary_line
 from .convert.errors import ConversionError
 from .convert.progress import stage
 from .convert.source_format import TFLITE, detect_format
+from .convert.samples import load_samples
 from .engine import EngineReport, UnsupportedModelError, generate_engine
+from .golden import golden_inputs, quantize_samples, random_samples, reference_outputs, render_golden_data
 from .graph import Model, ModelFormatError, read_model, verify_model
 from .model_array import model_hash, render_model_header, write_model_sources
 from .op_check import UnsupportedOpsError, check_ops
@@ -32,6 +34,10 @@ WORK_FOLDER = "tinyml"          # inside $BUILD_DIR
 GENERATED_FOLDER = "generated"  # inside WORK_FOLDER: the C sources SCons compiles
 REPORT_FILE = "conversion_report.json"
 ENGINE_REPORT_FILE = "engine_report.json"
+GOLDEN_DATA_FILE = "tinyml_golden_data.h"
+# The `pio test` suite (a folder of test/) that runs the golden test. Its one source file holds
+# `#include "tinyml_golden_test.c"`; the samples and expected outputs are generated.
+GOLDEN_SUITE = "test_tinyml_golden"
 MODEL_COPY = "model.tflite"
 
 
@@ -78,10 +84,19 @@ def run(env, library_root: Path) -> None:
             options.arena_size,
         )
         kernels = kernel_sources()
+        golden = golden_suite_running(env)
+        if golden:
+            with stage("golden samples and TFLite Micro's reference outputs", emit):
+                write_golden_data(int8, options, project_dir, generated)
     except (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError, UnsupportedModelError,
             BudgetError, KernelSourcesMissing) as exc:
         stop_build(env, str(exc))
         return
+    if options.profile:
+        env.Append(CPPDEFINES=["TINYML_PROFILE"])
+    if golden:
+        # The suite's one source file includes tinyml_golden_test.c from here.
+        env.Append(CPPPATH=[str(library_root / "platformio_tinyml" / "golden_suite")])
     # The headers must be visible to the project's sources too: PlatformIO passes a library's
     # CPPPATH additions on to everything that depends on the library.
     env.Append(CPPPATH=[str(generated), str(kernels / "Include")])
@@ -89,6 +104,33 @@ def run(env, library_root: Path) -> None:
     # All of CMSIS-NN is compiled once per environment; the linker keeps what the schedule calls.
     env.BuildSources(str(work_dir / "cmsis-nn"), str(kernels / "Source"))
     emit(f"tinyml: model ready, {int8.how} ({time.perf_counter() - start:.1f} s in all)")
+
+
+def golden_suite_running(env) -> bool:
+    """True while `pio test` builds the golden suite: the test folder named GOLDEN_SUITE."""
+    from SCons.Script import DefaultEnvironment
+
+    name = env.get("PIOTEST_RUNNING_NAME") or DefaultEnvironment().get("PIOTEST_RUNNING_NAME")
+    return bool(name) and Path(name).name == GOLDEN_SUITE
+
+
+def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
+    """tinyml_golden_data.h: test samples and the reference's outputs for them."""
+    graph = int8.model.subgraphs[0]
+    inputs = [graph.tensors[i] for i in graph.inputs]
+    source, option = (options.validation, "validation") if options.validation else (options.calibration, "calibration")
+    if source is None or source.kind == "random":
+        per_input = random_samples(inputs, options.test_samples)
+        where = f"random int8 inputs (seed 0); set {PREFIX}validation for real samples"
+    else:
+        floats = load_samples(source.kind, source.text, source.path, PREFIX + option, [t.name for t in inputs],
+                              [t.shape for t in inputs], project_dir)
+        per_input = quantize_samples(floats, inputs)
+        where = f"{PREFIX}{option} = {source.text}"
+    samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
+                                len(graph.outputs))
+    text = render_golden_data(samples, options.tolerance, options.profile, f"{len(samples)} samples: {where}")
+    _write_text_if_changed(generated / GOLDEN_DATA_FILE, text)
 
 
 class KernelSourcesMissing(RuntimeError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .graph import Tensor
 from .model_array import C_TYPES
 
 # "[tinyml] sample 3: 1834212 instructions" and "[tinyml] stack 2144 of 8192 bytes, arena 22784 bytes"
@@ -18,10 +19,74 @@ SAMPLE_LINE = re.compile(r"\[tinyml\] sample (?P<sample>\d+): (?P<instructions>\
 MEMORY_LINE = re.compile(r"\[tinyml\] stack (?P<stack_used>\d+) of (?P<stack_size>\d+) bytes, arena (?P<arena>\d+) bytes")
 
 
+OP_LINE = re.compile(r"\[tinyml\] op (?P<op>\d+) (?P<type>\w+) (?P<shapes>.*): (?P<instructions>\d+) instructions")
+
+
+def read_device_report(output: str) -> dict:
+    """What the golden test firmware printed: instructions per sample, per op, stack and arena."""
+    report = {
+        "instructions_per_sample": {int(m["sample"]): int(m["instructions"]) for m in SAMPLE_LINE.finditer(output)},
+        "ops": [
+            {"op": int(m["op"]), "type": m["type"], "shapes": m["shapes"], "instructions": int(m["instructions"])}
+            for m in OP_LINE.finditer(output)
+        ],
+    }
+    memory = MEMORY_LINE.search(output)
+    if memory:
+        report.update({key: int(value) for key, value in memory.groupdict().items()})
+    total = sum(op["instructions"] for op in report["ops"])
+    for op in report["ops"]:
+        op["share"] = op["instructions"] / total if total else 0.0
+    return report
+
+
+def format_profile(report: dict) -> str:
+    """The per-op table, as the test output shows it."""
+    rows = [f"{'op':>4}  {'type':<20} {'shapes':<44} {'instructions':>13}  {'share':>6}"]
+    for op in report["ops"]:
+        rows.append(f"{op['op']:>4}  {op['type']:<20} {op['shapes']:<44} {op['instructions']:>13,}  "
+                    f"{op['share']:>6.1%}")
+    total = sum(op["instructions"] for op in report["ops"])
+    rows.append(f"{'':>4}  {'total':<20} {'':<44} {total:>13,}  {1:>6.1%}")
+    return "\n".join(rows)
+
+
+def format_summary(report: dict) -> str:
+    counts = sorted(report["instructions_per_sample"].values())
+    parts = []
+    if counts:
+        parts.append(f"{len(counts)} samples, {counts[0]:,} to {counts[-1]:,} instructions per inference")
+    if "arena" in report:
+        parts.append(f"arena {report['arena']:,} B, stack {report['stack_used']:,} of {report['stack_size']:,} B")
+    return "tinyml: " + "; ".join(parts) if parts else ""
+
+
 @dataclass(frozen=True)
 class GoldenSample:
     inputs: tuple[np.ndarray, ...]
     expected: tuple[np.ndarray, ...]
+
+
+def quantize_samples(samples: list[np.ndarray], tensors: list[Tensor]) -> list[np.ndarray]:
+    """Float samples (one array per input, samples first) -> the int8 inputs the device sees."""
+    quantized = []
+    for array, tensor in zip(samples, tensors, strict=True):
+        scale, zero_point = tensor.quantization.scale[0], tensor.quantization.zero_point[0]
+        values = np.round(array / scale) + zero_point
+        quantized.append(np.clip(values, -128, 127).astype(np.int8))
+    return quantized
+
+
+def random_samples(tensors: list[Tensor], count: int) -> list[np.ndarray]:
+    generator = np.random.default_rng(0)
+    return [generator.integers(-128, 128, (count, *t.shape[1:]), dtype=np.int8) for t in tensors]
+
+
+def golden_inputs(per_input: list[np.ndarray], tensors: list[Tensor], count: int) -> list[tuple[np.ndarray, ...]]:
+    """The first `count` samples, each a tuple of batch-1 arrays shaped like the model's inputs."""
+    count = min(count, min(array.shape[0] for array in per_input))
+    return [tuple(array[i].reshape(t.shape) for array, t in zip(per_input, tensors, strict=True))
+            for i in range(count)]
 
 
 def reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int) -> list[GoldenSample]:
@@ -48,7 +113,7 @@ def _c_array(name: str, array: np.ndarray) -> str:
     return f"static const {c_type} {name}[{flat.size}] = {{\n" + "\n".join(body) + "\n};\n"
 
 
-def render_golden_data(samples: list[GoldenSample], tolerance: int, provenance: str) -> str:
+def render_golden_data(samples: list[GoldenSample], tolerance: int, profile: bool, provenance: str) -> str:
     """`tinyml_golden_data.h`: every sample's inputs and expected outputs, and tables of pointers."""
     input_count = len(samples[0].inputs)
     output_count = len(samples[0].expected)
@@ -63,6 +128,7 @@ def render_golden_data(samples: list[GoldenSample], tolerance: int, provenance: 
         "",
         f"#define TINYML_GOLDEN_SAMPLES {len(samples)}",
         f"#define TINYML_GOLDEN_TOLERANCE {tolerance} /* max |expected - actual| in LSB */",
+        f"#define TINYML_GOLDEN_PROFILE {int(profile)} /* print each op's instructions (custom_tinyml_profile) */",
         "",
     ]
     for number, sample in enumerate(samples):

@@ -55,6 +55,9 @@ class Options:
     runtime: str
     arena_size: int | None
     min_agreement: float | None        # percent
+    test_samples: int                  # golden test samples
+    tolerance: int                     # golden test: largest |expected - actual| allowed, in LSB
+    profile: bool                      # golden test: instructions per op
     written: dict[str, str]            # the custom_tinyml_* entries as written, for the converter
 
     def conversion_settings(self) -> dict:
@@ -81,7 +84,8 @@ class Options:
 
 
 OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
-                "arena_size", "min_agreement")
+                "arena_size", "min_agreement", "test_samples", "tolerance", "profile")
+DEFAULT_TEST_SAMPLES = 8
 
 
 def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
@@ -116,6 +120,9 @@ def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
         runtime=runtime,
         arena_size=_arena_size(values.get("arena_size", "")),
         min_agreement=_percent("min_agreement", values.get("min_agreement", "")),
+        test_samples=_whole_number("test_samples", values.get("test_samples", ""), DEFAULT_TEST_SAMPLES, 1, 1000),
+        tolerance=_whole_number("tolerance", values.get("tolerance", ""), 0, 0, 255),
+        profile=_yes_no("profile", values.get("profile", "")),
         written={PREFIX + name: value for name, value in values.items()},
     )
 
@@ -221,3 +228,20 @@ def _percent(name: str, text: str) -> float | None:
         raise OptionError(f"{PREFIX}{name} = {text}: this is a percentage; for {value:.0%} write "
                           f"{value * 100:g} (or {text}% if you really mean {value}%).")
     return value
+
+
+def _whole_number(name: str, text: str, default: int, low: int, high: int) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise OptionError(f"{PREFIX}{name} = {text}: write a whole number from {low} to {high}.")
+    return int(text)
+
+
+def _yes_no(name: str, text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("", "no", "false", "0", "off"):
+        return False
+    if lowered in ("yes", "true", "1", "on"):
+        return True
+    raise OptionError(f"{PREFIX}{name} = {text}: write yes or no.")

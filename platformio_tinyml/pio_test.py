@@ -11,6 +11,7 @@ Unity is out of reach here). A hang, fault or lock-up becomes an errored test ca
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from platformio.test.runners.unity import UnityTestRunner
 
 from .boards import board_from_manifest
 from .emulate import DEFAULT_TIMEOUT_S, EmulatorUnavailable, run_firmware
+from .golden import format_profile, format_summary, read_device_report
 from .offline_setup import unity_library_dir
 
 
@@ -66,6 +68,19 @@ class CustomTestRunner(UnityTestRunner):
         # Nothing to upload: the emulator loads the ELF itself.
         return None
 
+    def report_figures(self, output: str, build_dir: Path) -> None:
+        """The golden suite's figures: a line (and the per-op table) in the output, JSON in the build folder."""
+        report = read_device_report(output)
+        if not report["instructions_per_sample"] and not report["ops"]:
+            return
+        folder = build_dir / "tinyml"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "device_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        click.echo(format_summary(report))
+        if report["ops"]:
+            click.echo(format_profile(report))
+        click.echo(f"tinyml: details in {folder / 'device_report.json'}")
+
     def stage_testing(self):
         if self.options.without_testing:
             return
@@ -84,6 +99,7 @@ class CustomTestRunner(UnityTestRunner):
         if self._testing_output_buffer:
             self.on_testing_line_output(self._testing_output_buffer + "\n")
             self._testing_output_buffer = ""
+        self.report_figures(result.output, build_dir)
         if result.status != "exited" or (result.exit_code and not self.test_suite.cases):
             # PlatformIO records this as an errored test case and prints the message in red.
             raise UnitTestSuiteError(result.summary)

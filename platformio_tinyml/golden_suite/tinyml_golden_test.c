@@ -81,6 +81,17 @@ static void test_golden_sample(void)
     }
 }
 
+#if TINYML_GOLDEN_PROFILE
+/* The instructions of each op in the last inference; the test runner makes the table. */
+static void print_profile(void)
+{
+    for (int op = 0; op < tinyml_op_count(); op++) {
+        printf("[tinyml] op %d %s %s: %lu instructions\n", tinyml_op_model_index(op), tinyml_op_name(op),
+               tinyml_op_shapes(op), (unsigned long)tinyml_op_instructions(op));
+    }
+}
+#endif
+
 static void test_stack_reserve_not_exceeded(void)
 {
     if (tinyml_stack_size() == 0) {
@@ -104,6 +115,9 @@ int main(void)
         snprintf(name, sizeof name, "golden_sample_%d", current_sample);
         UnityDefaultTestRun(test_golden_sample, name, __LINE__);
     }
+#if TINYML_GOLDEN_PROFILE
+    print_profile();
+#endif
     RUN_TEST(test_stack_reserve_not_exceeded);
     return UNITY_END();
 }
