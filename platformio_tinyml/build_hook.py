@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+
+import numpy as np
 
 from .budget import BudgetError, MemoryNeeds, check_budget
 from .build_messages import stop_build
@@ -21,10 +23,17 @@ from .convert import cache, launcher
 from .convert.accuracy import summary_line
 from .convert.errors import ConversionError
 from .convert.progress import stage
-from .convert.source_format import TFLITE, detect_format
 from .convert.samples import load_samples
+from .convert.source_format import TFLITE, detect_format
 from .engine import EngineReport, UnsupportedModelError, generate_engine
-from .golden import golden_inputs, quantize_samples, random_samples, reference_outputs, render_golden_data
+from .golden import (
+    golden_inputs,
+    quantize_samples,
+    random_samples,
+    reference_outputs,
+    render_embedded_samples,
+    render_golden_data,
+)
 from .graph import Model, ModelFormatError, read_model, verify_model
 from .model_array import model_hash, render_model_header, write_model_sources
 from .op_check import UnsupportedOpsError, check_ops
@@ -35,6 +44,7 @@ GENERATED_FOLDER = "generated"  # inside WORK_FOLDER: the C sources SCons compil
 REPORT_FILE = "conversion_report.json"
 ENGINE_REPORT_FILE = "engine_report.json"
 GOLDEN_DATA_FILE = "tinyml_golden_data.h"
+SAMPLES_FILE = "tinyml_samples.h"
 # The `pio test` suite (a folder of test/) that runs the golden test. Its one source file holds
 # `#include "tinyml_golden_test.c"`; the samples and expected outputs are generated.
 GOLDEN_SUITE = "test_tinyml_golden"
@@ -84,6 +94,9 @@ def run(env, library_root: Path) -> None:
             options.arena_size,
         )
         kernels = kernel_sources()
+        if options.embed_samples:
+            with stage(f"{options.embed_samples} samples embedded as tinyml_samples.h", emit):
+                write_embedded_samples(int8, options, project_dir, generated)
         golden = golden_suite_running(env)
         if golden:
             with stage("golden samples and TFLite Micro's reference outputs", emit):
@@ -114,19 +127,40 @@ def golden_suite_running(env) -> bool:
     return bool(name) and Path(name).name == GOLDEN_SUITE
 
 
-def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
-    """tinyml_golden_data.h: test samples and the reference's outputs for them."""
+def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, count: int):
+    """Up to `count` samples per input, quantized like the device's inputs, and where they came from:
+    validation samples, else calibration samples, else random int8 numbers."""
     graph = int8.model.subgraphs[0]
     inputs = [graph.tensors[i] for i in graph.inputs]
     source, option = (options.validation, "validation") if options.validation else (options.calibration, "calibration")
     if source is None or source.kind == "random":
-        per_input = random_samples(inputs, options.test_samples)
         where = f"random int8 inputs (seed 0); set {PREFIX}validation for real samples"
-    else:
-        floats = load_samples(source.kind, source.text, source.path, PREFIX + option, [t.name for t in inputs],
-                              [t.shape for t in inputs], project_dir)
-        per_input = quantize_samples(floats, inputs)
-        where = f"{PREFIX}{option} = {source.text}"
+        return random_samples(inputs, count), None, where
+    floats = load_samples(source.kind, source.text, source.path, PREFIX + option, [t.name for t in inputs],
+                          [t.shape for t in inputs], project_dir)
+    labels = None
+    if source.kind == "files" and source.path.suffix.lower() == ".npz":
+        with np.load(source.path) as archive:
+            labels = next((archive[key] for key in ("y", "labels") if key in archive), None)
+    return quantize_samples(floats, inputs), labels, f"{PREFIX}{option} = {source.text}"
+
+
+def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
+    per_input, labels, where = model_inputs_as_int8(int8, options, project_dir, options.embed_samples)
+    if len(per_input) != 1:
+        raise ConversionError(f"{PREFIX}embed_samples: the model has {len(per_input)} inputs; embedding "
+                              f"samples works for single-input models only.")
+    inputs = per_input[0][: options.embed_samples]
+    labels = None if labels is None else labels[: len(inputs)]
+    text = render_embedded_samples(inputs, labels, f"{len(inputs)} samples: {where}")
+    _write_text_if_changed(generated / SAMPLES_FILE, text)
+
+
+def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
+    """tinyml_golden_data.h: test samples and the reference's outputs for them."""
+    graph = int8.model.subgraphs[0]
+    inputs = [graph.tensors[i] for i in graph.inputs]
+    per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
     samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
                                 len(graph.outputs))
     text = render_golden_data(samples, options.tolerance, options.profile, f"{len(samples)} samples: {where}")
