@@ -1,5 +1,6 @@
-/* Classifies the held-out samples compiled in by custom_tinyml_embed_samples and prints each
- * prediction against its label, the int8 accuracy, and what an inference costs. */
+/* Classifies the samples compiled in by custom_tinyml_embed_samples and prints each prediction
+ * (against its label, and the int8 accuracy, when the samples have labels) and what an inference
+ * costs. The other classifier examples build this same file (their src_dir points here). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,7 @@ int main(void)
     }
     int correct = 0;
     uint64_t instructions = 0;
-    printf("predicted/label:");
+    printf(TINYML_SAMPLES_HAVE_LABELS ? "predicted/label:" : "predicted:");
     for (int sample = 0; sample < TINYML_SAMPLE_COUNT; sample++) {
         memcpy(tinyml_input(0), tinyml_sample_inputs[sample], TINYML_INPUT0_BYTES);
         uint64_t start = tinyml_instructions();
@@ -39,13 +40,18 @@ int main(void)
         }
         instructions += tinyml_instructions() - start;
         int predicted = argmax(tinyml_output(0), TINYML_OUTPUT0_ELEMENTS);
+        printf("%s %d", sample % 20 ? "" : "\n ", predicted);
+#if TINYML_SAMPLES_HAVE_LABELS
         correct += predicted == tinyml_sample_labels[sample];
-        printf("%s %d/%d%s", sample % 20 ? "" : "\n ", predicted, (int)tinyml_sample_labels[sample],
-               predicted == tinyml_sample_labels[sample] ? "" : "*");
+        printf("/%d%s", (int)tinyml_sample_labels[sample], predicted == tinyml_sample_labels[sample] ? "" : "*");
+#endif
     }
+    printf("\n");
+#if TINYML_SAMPLES_HAVE_LABELS
     int permille = 1000 * correct / TINYML_SAMPLE_COUNT; /* newlib-nano's printf has no %f */
-    printf("\nint8 accuracy: %d of %d = %d.%d%% (* marks the misses)\n", correct, TINYML_SAMPLE_COUNT,
+    printf("int8 accuracy: %d of %d = %d.%d%% (* marks the misses)\n", correct, TINYML_SAMPLE_COUNT,
            permille / 10, permille % 10);
+#endif
     if (TINYML_HAS_INSTRUCTION_COUNTER) {
         printf("instructions per inference: %lu\n", (unsigned long)(instructions / TINYML_SAMPLE_COUNT));
     }
