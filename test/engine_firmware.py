@@ -171,6 +171,8 @@ def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
                 values = rng.integers(-128, 128, size=tensor.shape)
             else:
                 values = np.clip(np.round(rng.normal(zero_point, 24, size=tensor.shape)), -128, 127)
+            if tensor.name.startswith("nonzero"):  # a divisor: never its zero point (x / 0 is undefined)
+                values = np.where(values == zero_point, zero_point + (1 if zero_point < 127 else -1), values)
             case.append(values.astype(np.int8))
         cases.append(case)
     return cases

@@ -378,6 +378,30 @@ def add_quantize_edges(zoo: ZooBuilder) -> None:
     zoo.op("DEQUANTIZE", (a,), f)
 
 
+def add_float_div(zoo: ZooBuilder, shapes=None) -> None:
+    """DEQUANTIZE -> DIV (float32, broadcasting) -> QUANTIZE, as the converter leaves linear attention's
+    normalisation. The divisor's graph input is named nonzero_*: random_cases keeps it off its zero
+    point (x / 0 is inf, whose QUANTIZE differs between hosts and cores)."""
+    rng = zoo.rng
+    a_shape, b_shape, out_shape = shapes or broadcastable_pair(rng, 4)
+    if shapes is None and rng.random() < 0.5:
+        a_shape, b_shape = b_shape, a_shape  # either operand may be the broadcast one
+        out_shape = tuple(max(x, y) for x, y in zip((1,) * (len(out_shape) - len(a_shape)) + a_shape,
+                                                    (1,) * (len(out_shape) - len(b_shape)) + b_shape))
+    a, b = zoo.graph_input(a_shape), zoo.graph_input(b_shape)
+    zoo.tensors[b].name = f"nonzero_{b}"
+    fa = zoo.tensor(TensorSpec(a_shape, "float32"))
+    fb = zoo.tensor(TensorSpec(b_shape, "float32"))
+    fy = zoo.tensor(TensorSpec(out_shape, "float32"))
+    zoo.ops.append(OpSpec("DEQUANTIZE", (a,), (fa,)))
+    zoo.ops.append(OpSpec("DEQUANTIZE", (b,), (fb,)))
+    zoo.ops.append(OpSpec("DIV", (fa, fb), (fy,), "DivOptions",
+                          {"fused_activation_function": str(rng.choice(ACTIVATIONS))}))
+    # quotients of two values of similar scale: mostly within +-10
+    y = zoo.activation_tensor(out_shape, scale=float(rng.uniform(0.02, 0.1)))
+    zoo.op("QUANTIZE", (fy,), y)
+
+
 def transformer_op_zoo(seed: int) -> bytes:
     """One model with every op of our own kernels, random shapes and quantization."""
     zoo = ZooBuilder(seed)
@@ -411,4 +435,7 @@ def transformer_op_zoo(seed: int) -> bytes:
     add_alias_then_tanh(zoo, "SQUEEZE")
     add_alias_then_tanh(zoo, "EXPAND_DIMS")
     add_quantize_edges(zoo)
+    add_float_div(zoo)
+    add_float_div(zoo)
+    add_float_div(zoo, ((1, 2, 8, 8), (1, 2, 8, 1), (1, 2, 8, 8)))  # linear attention's: numerator / k.z
     return zoo.model()

@@ -281,6 +281,7 @@ OPTIONS_FIELDS = {
     'SqueezeOptions': (_Field('squeeze_dims', INT32, None, vector=True),),
     'PadOptions': (),
     'SquaredDifferenceOptions': (),
+    'DivOptions': (_ACTIVATION,),
 }
 
 

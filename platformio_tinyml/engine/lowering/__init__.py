@@ -16,7 +16,7 @@ from .conv_2d import lower_conv_2d
 from .data_movement import (lower_concatenation, lower_gather, lower_pad, lower_strided_slice,
                             lower_transpose)
 from .depthwise_conv_2d import lower_depthwise_conv_2d
-from .elementwise import lower_binary
+from .elementwise import lower_binary, lower_div
 from .fully_connected import lower_fully_connected
 from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported
@@ -33,6 +33,7 @@ LOWERINGS = {
     "CONV_2D": lower_conv_2d,
     "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d,
     "DEQUANTIZE": lower_dequantize,
+    "DIV": lower_div,
     "EXPAND_DIMS": lower_reshape,
     "FULLY_CONNECTED": lower_fully_connected,
     "GATHER": lower_gather,

@@ -1,24 +1,31 @@
-"""ADD, SUB, MUL, SQUARED_DIFFERENCE (int8).
+"""ADD, SUB, MUL, SQUARED_DIFFERENCE (int8); DIV (float32, and int8).
 
 Same-shaped ADD and MUL go to CMSIS-NN's arm_elementwise_add_s8 / _mul_s8; everything that
 broadcasts (TFLite's rules: shapes aligned on the right, a dimension of 1 repeats), and SUB and
-SQUARED_DIFFERENCE always, go to our tinyml_binary_s8 with per-input strides (0 where broadcast)."""
+SQUARED_DIFFERENCE always, go to our tinyml_binary_s8 with per-input strides (0 where broadcast).
+DIV on float32 (a DEQUANTIZE -> DIV -> QUANTIZE island) goes to tinyml_div_f32, broadcasting the same way."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_struct
+from ..kernel_call import KernelCall, LocalConst, c_float, c_struct
 from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
                             mul_scaling, squared_difference_scaling)
 from ..symbols import tensor_symbol
-from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor, output_tensor,
-                       per_tensor_quantization)
+from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor,
+                       output_tensor, per_tensor_quantization)
 
 MAX_RANK = 6
 BINARY_OPS = {"ADD": "TINYML_BINARY_ADD", "SUB": "TINYML_BINARY_SUB", "MUL": "TINYML_BINARY_MUL",
               "SQUARED_DIFFERENCE": "TINYML_BINARY_SQUARED_DIFFERENCE"}
-SYMBOLS = {"ADD": "+", "SUB": "-", "MUL": "*", "SQUARED_DIFFERENCE": "(a-b)^2"}
+SYMBOLS = {"ADD": "+", "SUB": "-", "MUL": "*", "SQUARED_DIFFERENCE": "(a-b)^2", "DIV": "/"}
+# TFLite's CalculateActivationRange for float outputs; FLT_MAX stands for "no bound".
+FLT_MAX = float(np.finfo(np.float32).max)
+FLOAT_ACTIVATION_RANGES = {"NONE": (-FLT_MAX, FLT_MAX), "RELU": (0.0, FLT_MAX), "RELU_N1_TO_1": (-1.0, 1.0),
+                           "RELU6": (0.0, 6.0)}
 
 
 def _operands(graph: Graph, op: Operator):
@@ -125,3 +132,24 @@ def lower_mul(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         op_index=op.index, opcode=op.opcode, function="arm_elementwise_mul_s8", arguments=arguments,
         reads=reads, writes=(y.index,), constants=constants,
         summary=f"{describe(a)} * {describe(b)} -> {describe(y)}")
+
+
+def lower_div(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """DIV: float32 as TFLite Micro's reference (IEEE single-precision a / b, then the fused
+    activation's clamp); int8 through tinyml_binary_s8."""
+    y = output_tensor(graph, op, dtypes=("int8", "float32"))
+    if y.dtype == "int8":
+        raise OpNotSupported("int8 DIV has no kernel yet (float32 DIV has)")
+    a = input_tensor(graph, op, 0, "first", dtypes=("float32",))
+    b = input_tensor(graph, op, 1, "second", dtypes=("float32",))
+    activation = op.options.get("fused_activation_function", "NONE")
+    if activation not in FLOAT_ACTIVATION_RANGES:
+        raise OpNotSupported(f"fused activation {activation} is not supported")
+    low, high = FLOAT_ACTIVATION_RANGES[activation]
+    locals_ = (LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))),)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_div_f32",
+        arguments=("&dims", tensor_symbol(a), tensor_symbol(b), tensor_symbol(y), c_float(low), c_float(high)),
+        reads=tuple(t.index for t in (a, b) if t.data is None), writes=(y.index,),
+        constants=tuple(t.index for t in (a, b) if t.data is not None),
+        summary=f"{describe(a)} / {describe(b)} -> {describe(y)} (float)", locals=locals_)

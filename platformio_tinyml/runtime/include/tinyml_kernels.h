@@ -12,7 +12,7 @@
  *   tinyml_reduce.c      MEAN and SUM over any set of axes (integer only)
  *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
  *                        PAD, GATHER
- *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG (float islands the converter leaves)
+ *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
 #ifndef TINYML_KERNELS_H
 #define TINYML_KERNELS_H
@@ -169,6 +169,13 @@ int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size,
 /* NEG on float (the TFLite converter leaves a DEQUANTIZE -> NEG -> QUANTIZE island in Keras'
  * LayerNormalization): output[i] = -input[i]. */
 int32_t tinyml_neg_f32(const float *input, float *output, int32_t size);
+
+/* DIV on float with broadcasting (the converter leaves DEQUANTIZE -> DIV -> QUANTIZE where int8
+ * division would lose too much, e.g. linear attention's normalisation): output = a / b in IEEE
+ * single precision, then min(max(x, activation_min), activation_max) as TFLite Micro (a NaN stays
+ * NaN, an infinity becomes the bound, FLT_MAX without a fused activation). */
+int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, const float *input2, float *output,
+                       float activation_min, float activation_max);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
-/* QUANTIZE float -> int8 at a graph edge, in single-precision float as TFLite Micro's reference. */
+/* Float islands at graph edges and between DEQUANTIZE and QUANTIZE, in single-precision float as
+ * TFLite Micro's reference: QUANTIZE float -> int8, NEG, DIV. */
 #include <math.h>
 
 #include "tinyml_kernels.h"
@@ -19,4 +20,42 @@ int32_t tinyml_neg_f32(const float *input, float *output, int32_t size)
         output[i] = -input[i];
     }
     return TINYML_KERNEL_OK;
+}
+
+int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, const float *input2, float *output,
+                       float activation_min, float activation_max)
+{
+    const int32_t rank = dims->rank;
+    if (rank < 1 || rank > TINYML_KERNEL_MAX_RANK) {
+        return TINYML_KERNEL_ERROR;
+    }
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    const int32_t inner = dims->dims[rank - 1];
+    const int32_t stride1 = dims->input1_strides[rank - 1];
+    const int32_t stride2 = dims->input2_strides[rank - 1];
+    int32_t offset1 = 0, offset2 = 0;
+    for (;;) {
+        const float *a = input1 + offset1;
+        const float *b = input2 + offset2;
+        for (int32_t i = 0; i < inner; i++) {
+            /* std::min(std::max(x, low), high): a NaN quotient stays NaN, infinities are clamped */
+            float value = a[i * stride1] / b[i * stride2];
+            value = value < activation_min ? activation_min : value;
+            *output++ = activation_max < value ? activation_max : value;
+        }
+        int32_t d = rank - 2;
+        for (; d >= 0; d--) {
+            offset1 += dims->input1_strides[d];
+            offset2 += dims->input2_strides[d];
+            if (++index[d] < dims->dims[d]) {
+                break;
+            }
+            offset1 -= dims->input1_strides[d] * dims->dims[d];
+            offset2 -= dims->input2_strides[d] * dims->dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
+            return TINYML_KERNEL_OK;
+        }
+    }
 }
