@@ -31,6 +31,7 @@ from .golden import (
     quantize_samples,
     random_samples,
     reference_outputs,
+    reference_trace,
     render_embedded_samples,
     render_golden_data,
 )
@@ -45,6 +46,7 @@ REPORT_FILE = "conversion_report.json"
 ENGINE_REPORT_FILE = "engine_report.json"
 GOLDEN_DATA_FILE = "tinyml_golden_data.h"
 SAMPLES_FILE = "tinyml_samples.h"
+TRACE_FILE = "trace_expected.json"  # in the work folder: read by the test runner
 # The `pio test` suite (a folder of test/) that runs the golden test. Its one source file holds
 # `#include "tinyml_golden_test.c"`; the samples and expected outputs are generated.
 GOLDEN_SUITE = "test_tinyml_golden"
@@ -107,6 +109,8 @@ def run(env, library_root: Path) -> None:
         return
     if options.profile:
         env.Append(CPPDEFINES=["TINYML_PROFILE"])
+    if options.trace:
+        env.Append(CPPDEFINES=["TINYML_TRACE"])
     if golden:
         # The suite's one source file includes tinyml_golden_test.c from here.
         env.Append(CPPPATH=[str(library_root / "platformio_tinyml" / "golden_suite")])
@@ -163,8 +167,13 @@ def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, gene
     per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
     samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
                                 len(graph.outputs))
-    text = render_golden_data(samples, options.tolerance, options.profile, f"{len(samples)} samples: {where}")
+    text = render_golden_data(samples, options.tolerance, options.profile, options.trace,
+                              f"{len(samples)} samples: {where}")
     _write_text_if_changed(generated / GOLDEN_DATA_FILE, text)
+    if options.trace:
+        trace = {"ops": {op.index: op.opcode for op in graph.operators},
+                 "expected": reference_trace(int8.data, graph, [sample.inputs for sample in samples])}
+        _write_text_if_changed(generated.parent / TRACE_FILE, json.dumps(trace) + "\n")
 
 
 class KernelSourcesMissing(RuntimeError):

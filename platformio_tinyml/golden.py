@@ -21,6 +21,7 @@ MEMORY_LINE = re.compile(
 )
 
 
+TRACE_LINE = re.compile(r"\[tinyml\] trace sample (?P<sample>\d+) op (?P<op>\d+) hash (?P<hash>[0-9a-f]{8})")
 OP_LINE = re.compile(r"\[tinyml\] op (?P<op>\d+) (?P<type>\w+) (?P<shapes>.*): (?P<instructions>\d+) instructions")
 
 
@@ -40,6 +41,46 @@ def read_device_report(output: str) -> dict:
     for op in report["ops"]:
         op["share"] = op["instructions"] / total if total else 0.0
     return report
+
+
+def fnv1a(data: bytes) -> int:
+    """32-bit FNV-1a: the hash the golden firmware computes over each op's output when tracing."""
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ...]]) -> list[dict[int, int]]:
+    """Per sample, {model op index: hash of its first output} from TFLite Micro's intermediates."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_bytes(
+        model_bytes, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    traces = []
+    for sample in inputs:
+        for index, array in enumerate(sample):
+            interpreter.set_input(array, index)
+        interpreter.invoke()
+        traces.append({op.index: fnv1a(np.ascontiguousarray(interpreter.GetTensor(op.outputs[0], 0)["tensor_data"])
+                                       .tobytes())
+                       for op in graph.operators})
+    return traces
+
+
+def first_differing_ops(output: str, expected: list[dict], op_names: dict[int, str]) -> list[str]:
+    """One line per sample whose traced op outputs differ from the reference: the first such op."""
+    seen: dict[int, list[tuple[int, int]]] = {}
+    for match in TRACE_LINE.finditer(output):
+        seen.setdefault(int(match["sample"]), []).append((int(match["op"]), int(match["hash"], 16)))
+    lines = []
+    for sample, ops in sorted(seen.items()):
+        for op, value in ops:
+            if sample < len(expected) and expected[sample].get(op) not in (None, value):
+                lines.append(f"sample {sample}: the first op whose output differs from TFLite Micro's is "
+                             f"op {op} ({op_names.get(op, '?')})")
+                break
+    return lines
 
 
 def format_profile(report: dict) -> str:
@@ -144,7 +185,8 @@ def _c_array(name: str, array: np.ndarray) -> str:
     return f"static const {c_type} {name}[{flat.size}] = {{\n" + "\n".join(body) + "\n};\n"
 
 
-def render_golden_data(samples: list[GoldenSample], tolerance: int, profile: bool, provenance: str) -> str:
+def render_golden_data(samples: list[GoldenSample], tolerance: int, profile: bool, trace: bool,
+                       provenance: str) -> str:
     """`tinyml_golden_data.h`: every sample's inputs and expected outputs, and tables of pointers."""
     input_count = len(samples[0].inputs)
     output_count = len(samples[0].expected)
@@ -160,6 +202,7 @@ def render_golden_data(samples: list[GoldenSample], tolerance: int, profile: boo
         f"#define TINYML_GOLDEN_SAMPLES {len(samples)}",
         f"#define TINYML_GOLDEN_TOLERANCE {tolerance} /* max |expected - actual| in LSB */",
         f"#define TINYML_GOLDEN_PROFILE {int(profile)} /* print each op's instructions (custom_tinyml_profile) */",
+        f"#define TINYML_GOLDEN_TRACE {int(trace)} /* print a hash of each op's output (custom_tinyml_trace) */",
         "",
     ]
     for number, sample in enumerate(samples):

@@ -58,6 +58,7 @@ class Options:
     test_samples: int                  # golden test samples
     tolerance: int                     # golden test: largest |expected - actual| allowed, in LSB
     profile: bool                      # golden test: instructions per op
+    trace: bool                        # golden test: name the first op whose output differs
     embed_samples: int                 # validation samples compiled in as tinyml_samples.h (0: none)
     written: dict[str, str]            # the custom_tinyml_* entries as written, for the converter
 
@@ -85,7 +86,7 @@ class Options:
 
 
 OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
-                "arena_size", "min_agreement", "test_samples", "tolerance", "profile", "embed_samples")
+                "arena_size", "min_agreement", "test_samples", "tolerance", "profile", "trace", "embed_samples")
 DEFAULT_TEST_SAMPLES = 8
 
 
@@ -124,6 +125,7 @@ def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
         test_samples=_whole_number("test_samples", values.get("test_samples", ""), DEFAULT_TEST_SAMPLES, 1, 1000),
         tolerance=_whole_number("tolerance", values.get("tolerance", ""), 0, 0, 255),
         profile=_yes_no("profile", values.get("profile", "")),
+        trace=_yes_no("trace", values.get("trace", "")),
         embed_samples=_whole_number("embed_samples", values.get("embed_samples", ""), 0, 0, 10000),
         written={PREFIX + name: value for name, value in values.items()},
     )

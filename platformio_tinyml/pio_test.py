@@ -21,7 +21,7 @@ from platformio.test.runners.unity import UnityTestRunner
 
 from .boards import board_from_manifest
 from .emulate import DEFAULT_TIMEOUT_S, EmulatorUnavailable, run_firmware
-from .golden import format_profile, format_summary, read_device_report
+from .golden import first_differing_ops, format_profile, format_summary, read_device_report
 from .offline_setup import unity_library_dir
 
 
@@ -74,6 +74,14 @@ class CustomTestRunner(UnityTestRunner):
         if not report["instructions_per_sample"] and not report["ops"]:
             return
         folder = build_dir / "tinyml"
+        trace_file = folder / "trace_expected.json"
+        if trace_file.is_file():
+            trace = json.loads(trace_file.read_text(encoding="utf-8"))
+            expected = [{int(op): value for op, value in sample.items()} for sample in trace["expected"]]
+            names = {int(op): name for op, name in trace["ops"].items()}
+            report["first_differing_ops"] = first_differing_ops(output, expected, names)
+            for line in report["first_differing_ops"]:
+                click.secho(f"tinyml: {line}", fg="red")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "device_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         click.echo(format_summary(report))

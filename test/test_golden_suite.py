@@ -77,8 +77,13 @@ def test_a_corrupted_weight_byte_fails_with_a_mismatch_report(tmp_path):
     path = MODELS_DIR / "kws_ref_model.tflite"
     if not path.is_file():
         pytest.skip("../shared/models not present (only on the project's machines)")
-    project = golden_project(tmp_path / "corrupt", {"kws": path}, {"m4": "nrf52840"})
-    assert run_pio(project, "test").returncode == 0
+    project = golden_project(tmp_path / "corrupt", {"kws": path}, {"m4": "nrf52840"}, "custom_tinyml_trace = yes")
+    clean = run_pio(project, "test")
+    assert clean.returncode == 0, clean.stdout[-3000:]
+    # Every traced op's output hash matched TFLite Micro's intermediate tensors.
+    assert "[tinyml] trace sample 0 op 0 hash" not in clean.stdout and "output differs" not in clean.stdout
+    assert json.loads((project / ".pio" / "build" / "kws_m4" / "tinyml" / "device_report.json").read_text())[
+        "first_differing_ops"] == []
     data = path.read_bytes()
     model = read_model(data, "kws")
     graph = model.subgraphs[0]
@@ -95,6 +100,9 @@ def test_a_corrupted_weight_byte_fails_with_a_mismatch_report(tmp_path):
     assert done.returncode != 0
     assert re.search(r"golden_sample_\d+: sample \d+, output 0 \(Identity\), element \d+: expected -?\d+, "
                      r"got -?\d+; \d+ of 12 elements differ", done.stdout), done.stdout[-3000:]
+    # The corrupted byte is in the first convolution's weights: tracing names that op.
+    assert re.search(r"tinyml: sample \d+: the first op whose output differs from TFLite Micro's is op 0 \(CONV_2D\)",
+                     done.stdout), done.stdout[-3000:]
 
 
 def test_profile_is_identical_across_runs(tmp_path):

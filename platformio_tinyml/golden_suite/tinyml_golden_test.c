@@ -36,6 +36,20 @@ static size_t element_size(tinyml_type type)
     return type == TINYML_TYPE_INT8 ? 1u : type == TINYML_TYPE_INT16 ? 2u : 4u;
 }
 
+#if TINYML_GOLDEN_TRACE
+/* Called by the schedule after each op (-DTINYML_TRACE): a 32-bit FNV-1a hash of its output, which
+ * the test runner compares with the same hash of TFLite Micro's intermediate tensors. */
+void tinyml_trace_op(int op, const void *output, size_t bytes)
+{
+    uint32_t hash = 0x811C9DC5u;
+    for (size_t i = 0; i < bytes; i++) {
+        hash = (hash ^ ((const uint8_t *)output)[i]) * 0x01000193u;
+    }
+    printf("[tinyml] trace sample %d op %d hash %08lx\n", current_sample, tinyml_op_model_index(op),
+           (unsigned long)hash);
+}
+#endif
+
 static void test_golden_sample(void)
 {
     const int sample = current_sample;
