@@ -402,6 +402,18 @@ def add_float_div(zoo: ZooBuilder, shapes=None) -> None:
     zoo.op("QUANTIZE", (fy,), y)
 
 
+def add_float_unary(zoo: ZooBuilder, opcode: str) -> None:
+    """DEQUANTIZE -> op on float32 -> QUANTIZE (linear attention's ELU feature map)."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 5)))
+    x = zoo.graph_input(shape)
+    fx, fy = zoo.tensor(TensorSpec(shape, "float32")), zoo.tensor(TensorSpec(shape, "float32"))
+    zoo.ops.append(OpSpec("DEQUANTIZE", (x,), (fx,)))
+    zoo.ops.append(OpSpec(opcode, (fx,), (fy,)))
+    y = zoo.activation_tensor(shape)
+    zoo.op("QUANTIZE", (fy,), y)
+
+
 def transformer_op_zoo(seed: int) -> bytes:
     """One model with every op of our own kernels, random shapes and quantization."""
     zoo = ZooBuilder(seed)
@@ -438,4 +450,6 @@ def transformer_op_zoo(seed: int) -> bytes:
     add_float_div(zoo)
     add_float_div(zoo)
     add_float_div(zoo, ((1, 2, 8, 8), (1, 2, 8, 1), (1, 2, 8, 8)))  # linear attention's: numerator / k.z
+    add_float_unary(zoo, "ELU")
+    add_float_unary(zoo, "TANH")
     return zoo.model()

@@ -69,7 +69,10 @@ class _QuietStderr:
 
 
 def _one_op_model(opcode: str, options_type: str, options: tuple, input_quant: tuple[float, int],
-                  output_dtype: str, output_quant: tuple[float, int] | None, count: int) -> bytes:
+                  output_dtype: str, output_quant: tuple[float, int] | None, count: int,
+                  dequantize_first: bool = False) -> bytes:
+    """x (int8) -> op -> y; with dequantize_first, x -> DEQUANTIZE -> op on float32 -> y (a float
+    island the converter leaves: the op's float output is still a function of one int8 value)."""
     from .tflite_writer import OpSpec, TensorSpec, write_model
 
     x = TensorSpec((count,), "int8", scale=(input_quant[0],), zero_point=(input_quant[1],), name="x")
@@ -77,6 +80,10 @@ def _one_op_model(opcode: str, options_type: str, options: tuple, input_quant: t
         y = TensorSpec((count,), output_dtype, name="y")
     else:
         y = TensorSpec((count,), output_dtype, scale=(output_quant[0],), zero_point=(output_quant[1],), name="y")
+    if dequantize_first:
+        f = TensorSpec((count,), "float32", name="f")
+        ops = [OpSpec("DEQUANTIZE", (0,), (2,)), OpSpec(opcode, (2,), (1,), options_type, dict(options))]
+        return write_model([x, y, f], ops, (0,), (1,))
     op = OpSpec(opcode, (0,), (1,), options_type, dict(options))
     return write_model([x, y], [op], (0,), (1,))
 
@@ -89,11 +96,14 @@ def _run(interpreter, values: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def reference_table(opcode: str, options_type: str, options: tuple, input_quant: tuple[float, int],
-                    output_dtype: str, output_quant: tuple[float, int] | None) -> Table:
-    """The op's output for every int8 input. options: sorted (key, value) pairs. Raises
+                    output_dtype: str, output_quant: tuple[float, int] | None,
+                    dequantize_first: bool = False) -> Table:
+    """The op's output for every int8 input. options: sorted (key, value) pairs. dequantize_first:
+    the op runs on float32, on the DEQUANTIZE of the int8 input (input_quant). Raises
     ReferenceUnavailable when tflite-micro is missing or refuses the op's parameters."""
     interpreter_class = _interpreter_class()
-    model = _one_op_model(opcode, options_type, options, input_quant, output_dtype, output_quant, 256)
+    model = _one_op_model(opcode, options_type, options, input_quant, output_dtype, output_quant, 256,
+                          dequantize_first)
     with _QuietStderr():
         try:
             interpreter = interpreter_class.from_bytes(model)
@@ -104,7 +114,8 @@ def reference_table(opcode: str, options_type: str, options: tuple, input_quant:
             invalid = (False,) * 256
         except Exception:  # noqa: BLE001 - some inputs are refused: find which, one at a time
             single = interpreter_class.from_bytes(
-                _one_op_model(opcode, options_type, options, input_quant, output_dtype, output_quant, 1))
+                _one_op_model(opcode, options_type, options, input_quant, output_dtype, output_quant, 1,
+                              dequantize_first))
             outputs, flags = [], []
             for value in INPUTS:
                 try:

@@ -3,6 +3,8 @@ Micro's reference (see reference_tables); QUANTIZE from float -> tinyml_quantize
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, c_float
@@ -16,13 +18,13 @@ TABLE_OPS = ("ABS", "ELU", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "QUANTIZE", "
              "TANH")
 
 
-def _table_call(graph: Graph, op: Operator, x, y, output_quant) -> KernelCall:
+def _table_call(graph: Graph, op: Operator, x, y, output_quant, dequantize_first: bool = False) -> KernelCall:
     if x.shape != y.shape:
         raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
     options = tuple(sorted((key, value) for key, value in op.options.items()))
     try:
         table = reference_table(op.opcode, op.options_type, options, per_tensor_quantization(x), y.dtype,
-                                output_quant)
+                                output_quant, dequantize_first)
     except ReferenceUnavailable as why:
         raise OpNotSupported(str(why)) from None
     name = f"op{op.index}_table"
@@ -50,9 +52,29 @@ def _table_call(graph: Graph, op: Operator, x, y, output_quant) -> KernelCall:
 def lower_table_op(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if op.opcode == "QUANTIZE":
         return lower_quantize(graph, op, path)
+    if 0 <= op.inputs[0] < len(graph.tensors) and graph.tensors[op.inputs[0]].dtype == "float32":
+        return lower_dequantized_table_op(graph, op, path)
     x = run_time(input_tensor(graph, op, 0, "input"), "input")
     y = output_tensor(graph, op)
     return _table_call(graph, op, x, y, per_tensor_quantization(y))
+
+
+def lower_dequantized_table_op(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """An elementwise op on float32 whose input is the DEQUANTIZE of an int8 tensor q (the island
+    DEQUANTIZE -> ELU -> QUANTIZE the converter leaves): its float output is a function of q's int8
+    value, so it reads q through a 256-entry float table that TFLite Micro computes by running
+    DEQUANTIZE -> op itself (bit-exact with the reference's expm1f, tanhf, ... on the host)."""
+    f = graph.tensors[op.inputs[0]]
+    y = checked(graph.tensors[op.outputs[0]], "output", ("float32",))
+    producer = next((other for other in graph.operators if f.index in other.outputs), None)
+    if producer is None or producer.opcode != "DEQUANTIZE":
+        raise OpNotSupported(f"input tensor '{f.name}' is float32 and not the DEQUANTIZE of an int8 tensor")
+    q = run_time(input_tensor(graph, producer, 0, "input"), "input")
+    if q.shape != f.shape:
+        raise OpNotSupported(f"input {list(q.shape)} and output {list(f.shape)} differ in shape")
+    call = _table_call(graph, op, q, y, None, dequantize_first=True)
+    return replace(call, summary=f"DEQUANTIZE({describe(q)}) -> {describe(y)} float; "
+                                 "256-entry table from TFLite Micro")
 
 
 def lower_quantize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
