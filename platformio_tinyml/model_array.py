@@ -5,10 +5,9 @@ quantization as macros)."""
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from .generated_files import write_files_whole
 from .graph import Model, Tensor
 
 C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
@@ -101,22 +100,10 @@ def render_model_source(data: bytes, provenance: str) -> str:
 
 
 def write_model_sources(folder: Path, data: bytes, model: Model, provenance: str) -> tuple[Path, Path]:
-    """Writes tinyml_model.c and .h into `folder`, each replaced whole or not at all."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Writes tinyml_model.c and .h into `folder`, both or neither."""
     texts = {
         "tinyml_model.h": render_model_header(data, model, provenance),
         "tinyml_model.c": render_model_source(data, provenance),
     }
-    staged = []
-    try:
-        for name, text in texts.items():
-            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            staged.append((Path(temporary), folder / name))
-        for temporary, final in staged:
-            os.replace(temporary, final)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
+    write_files_whole(folder, texts)
     return folder / "tinyml_model.c", folder / "tinyml_model.h"

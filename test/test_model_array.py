@@ -45,7 +45,7 @@ def test_a_failed_write_leaves_the_previous_files(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("platformio_tinyml.model_array.os.replace", broken_replace)
+    monkeypatch.setattr("platformio_tinyml.generated_files.os.replace", broken_replace)
     with pytest.raises(OSError):
         write_model_sources(tmp_path, data, model, "second")
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == before

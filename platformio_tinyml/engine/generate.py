@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..generated_files import write_files_whole
 from ..graph import Model
 from .codegen import EngineSource, render_header, render_source
 from .cores import KernelPath, kernel_path
@@ -43,28 +43,9 @@ def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike
                           steps=tuple(steps), plan=plan, holder=holder)
     out = Path(out_dir)
     texts = {"tinyml_engine.h": render_header(source), "tinyml_engine.c": render_source(source)}
-    _write_all(out, texts)
+    write_files_whole(out, texts)
     calls = [step for step in steps if isinstance(step, KernelCall)]
     return EngineReport(
         files=tuple(out / name for name in ENGINE_FILES), kernel_path=path, arena_bytes=plan.size,
         arena_lower_bound=plan.lower_bound, kernels=tuple(call.function for call in calls),
         constant_table_bytes=sum(C_TYPE_BYTES[t.c_type] * len(t.values) for call in calls for t in call.tables))
-
-
-def _write_all(folder: Path, texts: dict[str, str]) -> None:
-    """Writes every file or none (a half-written pair would not compile together)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    staged = []
-    try:
-        for name, text in texts.items():
-            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            staged.append((Path(temporary), folder / name))
-        for temporary, final in staged:
-            if final.is_file() and final.read_text(encoding="utf-8") == texts[final.name]:
-                continue  # unchanged: keep its timestamp so the build does not recompile
-            os.replace(temporary, final)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
