@@ -20,7 +20,7 @@ import numpy as np
 from .budget import BudgetError, MemoryNeeds, check_budget
 from .build_messages import stop_build
 from .convert import cache, launcher
-from .convert.accuracy import summary_line
+from .convert.accuracy import float_line, summary_line
 from .convert.errors import ConversionError
 from .convert.progress import stage
 from .convert.samples import load_samples
@@ -248,8 +248,15 @@ def prepare_int8_model(options: Options, project_dir: Path, work_dir: Path, pyth
     verify_model(model)
     for warning in report["warnings"]:
         emit(f"tinyml: warning: {warning}")
+    conversion = report.get("conversion") or {}
+    if conversion.get("onnx2tf_options"):
+        emit(f"tinyml: onnx2tf options: {conversion['onnx2tf_options']} "
+             f"({len(conversion['attempts'])} attempt(s))")
+    if report.get("float_check"):
+        emit(f"tinyml: {float_line(report['float_check'])}")
     emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
          f"(details: {work_dir / REPORT_FILE})")
+    check_float(report.get("float_check"), options)
     check_agreement(report["accuracy"], options)
     return Int8Model(data, model, f"converted from {source_format}", report)
 
@@ -259,17 +266,52 @@ def is_int8_model(model: Model) -> bool:
     return all(graph.tensors[i].dtype == "int8" for i in (*graph.inputs, *graph.outputs))
 
 
-def check_agreement(accuracy: dict, options: Options) -> None:
-    if options.min_agreement is None or accuracy["top1_agreement"] is None:
+DEFAULT_MIN_AGREEMENT = 97.0   # percent, outputs with several classes
+DEFAULT_MIN_SNR = 20.0         # dB, other outputs
+DEFAULT_MIN_FLOAT_COSINE = 0.9999
+
+
+def check_float(check: dict | None, options: Options) -> None:
+    """The float TFLite must compute what the source model computes."""
+    if not check:
         return
-    agreement = accuracy["top1_agreement"] * 100
-    if agreement < options.min_agreement:
-        raise ConversionError(
-            f"{PREFIX}min_agreement = {options.min_agreement:g}: the int8 model agrees with the float "
-            f"one on only {agreement:.1f}% of {accuracy['samples']} {accuracy['sample_source']} "
-            f"samples (SNR {accuracy['snr_db']:.1f} dB). Give more representative calibration "
-            f"samples, or lower the threshold."
-        )
+    threshold = options.min_float_cosine if options.min_float_cosine is not None else DEFAULT_MIN_FLOAT_COSINE
+    if check["cosine"] >= threshold:
+        return
+    worst = min(check["outputs"], key=lambda o: o["cosine"])
+    raise ConversionError(
+        f"{PREFIX}min_float_cosine = {threshold:g}: the converted float model does not compute what "
+        f"{options.model_text} computes in {check['source_framework']}: output '{worst['name']}' has cosine "
+        f"similarity {worst['cosine']:.6f} and max abs error {worst['max_abs_error']:.3g} over "
+        f"{check['samples']} {check['sample_source']} samples. The converter got it wrong; no C was generated."
+    )
+
+
+def check_agreement(accuracy: dict, options: Options) -> None:
+    """int8 vs the source: top-1 agreement for outputs with several classes, SNR for the others."""
+    reference = f"source model ({accuracy['reference']})" if accuracy.get("reference") else "float one"
+    minimum = options.min_agreement if options.min_agreement is not None else DEFAULT_MIN_AGREEMENT
+    if accuracy["top1_agreement"] is not None:
+        agreement = accuracy["top1_agreement"] * 100
+        if agreement < minimum:
+            worst = min((o for o in accuracy.get("outputs", []) if o.get("top1_agreement") is not None),
+                        key=lambda o: o["top1_agreement"], default=None)
+            where = f" (worst output '{worst['name']}')" if worst and len(accuracy["outputs"]) > 1 else ""
+            raise ConversionError(
+                f"{PREFIX}min_agreement = {minimum:g}: the int8 model agrees with the {reference} on only "
+                f"{agreement:.1f}% of {accuracy['samples']} {accuracy['sample_source']} "
+                f"samples (SNR {accuracy['snr_db']:.1f} dB){where}. Give more representative calibration "
+                f"samples, or lower the threshold."
+            )
+    min_snr = options.min_snr if options.min_snr is not None else DEFAULT_MIN_SNR
+    for output in accuracy.get("outputs", []):
+        if output.get("top1_agreement") is None and output["snr_db"] < min_snr:
+            raise ConversionError(
+                f"{PREFIX}min_snr = {min_snr:g}: the int8 model's output '{output['name']}' is only "
+                f"{output['snr_db']:.1f} dB from the {reference}'s (max abs error {output['max_abs_error']:.3g}) "
+                f"on {accuracy['samples']} {accuracy['sample_source']} samples. Give more representative "
+                f"calibration samples, or lower the threshold."
+            )
 
 
 def check_runtime_support(model: Model, options: Options, emit: Callable[[str], None]) -> None:

@@ -48,6 +48,41 @@ def cmd_boards(_args) -> int:
     return 0
 
 
+def cmd_convert(args) -> int:
+    """The build's conversion path (cache, subprocess, checks) on a model, outside PlatformIO."""
+    from pathlib import Path
+
+    from .build_hook import check_runtime_support, emit, prepare_int8_model
+    from .convert.errors import ConversionError
+    from .graph import ModelFormatError
+    from .op_check import UnsupportedOpsError
+    from .options import PREFIX, OptionError, parse_options
+
+    model = Path(args.model)
+    out = Path(args.out) if args.out else Path.cwd() / f"{model.stem}_tinyml"
+    raw = {"model": str(model.resolve()), "calibration": args.calibration, "validation": args.validation,
+           "input_shape": args.input_shape, "min_agreement": args.min_agreement,
+           "min_float_cosine": args.min_float_cosine, "min_snr": args.min_snr}
+    raw = {PREFIX + key: str(value) for key, value in raw.items() if value is not None}
+    try:
+        options = parse_options(raw, Path.cwd())
+        if not options.model.exists():
+            raise ConversionError(f"{args.model}: no such file or folder")
+        int8 = prepare_int8_model(options, Path.cwd(), out, sys.executable, Path(__file__).resolve().parents[1],
+                                  args.verbose, emit)
+        check_runtime_support(int8.model, options, emit)
+    except (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "model.tflite"
+    if not target.is_file():
+        target.write_bytes(int8.data)
+    print(f"tinyml: int8 model: {target} ({len(int8.data):,} B)"
+          + (f", report: {out / 'conversion_report.json'}" if int8.report else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinyml", description="platformio-tinyml command line")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--emulator", default="auto", choices=("auto", "qemu", "renode"))
     run.set_defaults(func=cmd_run)
     commands.add_parser("boards", help="list the boards").set_defaults(func=cmd_boards)
+    convert = commands.add_parser("convert", help="convert and check a model as `pio run` does, without PlatformIO")
+    convert.add_argument("model", help=".onnx, .keras, .h5, .tflite or a SavedModel folder")
+    convert.add_argument("--calibration", help="as custom_tinyml_calibration (.npz/.npy, folder, module:function, random)")
+    convert.add_argument("--validation", help="as custom_tinyml_validation")
+    convert.add_argument("--input-shape", help="as custom_tinyml_input_shape, e.g. 1,1,8,8")
+    convert.add_argument("--min-agreement", help="as custom_tinyml_min_agreement (percent, default 97)")
+    convert.add_argument("--min-float-cosine", help="as custom_tinyml_min_float_cosine (default 0.9999)")
+    convert.add_argument("--min-snr", help="as custom_tinyml_min_snr (dB, default 20)")
+    convert.add_argument("--out", help="folder for model.tflite and conversion_report.json (default MODEL_tinyml)")
+    convert.add_argument("-v", "--verbose", action="store_true", help="show what TensorFlow and onnx2tf print")
+    convert.set_defaults(func=cmd_convert)
     return parser
 
 

@@ -54,13 +54,15 @@ class Options:
     quantization: str
     runtime: str
     arena_size: int | None
-    min_agreement: float | None        # percent
+    min_agreement: float | None        # percent; None: DEFAULT_MIN_AGREEMENT
     test_samples: int                  # golden test samples
     tolerance: int                     # golden test: largest |expected - actual| allowed, in LSB
     profile: bool                      # golden test: instructions per op
     trace: bool                        # golden test: name the first op whose output differs
     embed_samples: int                 # validation samples compiled in as tinyml_samples.h (0: none)
     written: dict[str, str]            # the custom_tinyml_* entries as written, for the converter
+    min_float_cosine: float | None = None  # float TFLite vs source model; None: 0.9999
+    min_snr: float | None = None           # dB, int8 vs source for outputs without classes; None: 20
 
     def conversion_settings(self) -> dict:
         """The options that change the converted model or its accuracy report (the cache key)."""
@@ -69,6 +71,8 @@ class Options:
             "quantization": self.quantization,
             "calibration": self.calibration.text if self.calibration else None,
             "validation": self.validation.text if self.validation else None,
+            # Chooses among onnx2tf's option sets; absent when default, so keys stay as they were.
+            **({"min_float_cosine": self.min_float_cosine} if self.min_float_cosine is not None else {}),
         }
 
     def summary(self) -> str:
@@ -86,7 +90,7 @@ class Options:
 
 
 OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
-                "arena_size", "min_agreement", "test_samples", "tolerance", "profile", "trace", "embed_samples")
+                "arena_size", "min_agreement", "min_float_cosine", "min_snr", "test_samples", "tolerance", "profile", "trace", "embed_samples")
 DEFAULT_TEST_SAMPLES = 8
 
 
@@ -128,6 +132,8 @@ def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
         trace=_yes_no("trace", values.get("trace", "")),
         embed_samples=_whole_number("embed_samples", values.get("embed_samples", ""), 0, 0, 10000),
         written={PREFIX + name: value for name, value in values.items()},
+        min_float_cosine=_fraction("min_float_cosine", values.get("min_float_cosine", "")),
+        min_snr=_decibels("min_snr", values.get("min_snr", "")),
     )
 
 
@@ -232,6 +238,27 @@ def _percent(name: str, text: str) -> float | None:
         raise OptionError(f"{PREFIX}{name} = {text}: this is a percentage; for {value:.0%} write "
                           f"{value * 100:g} (or {text}% if you really mean {value}%).")
     return value
+
+
+def _fraction(name: str, text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -2.0
+    if not -1 <= value <= 1:
+        raise OptionError(f"{PREFIX}{name} = {text}: write a cosine similarity between -1 and 1, e.g. 0.9999.")
+    return value
+
+
+def _decibels(name: str, text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text.lower().removesuffix("db").strip())
+    except ValueError:
+        raise OptionError(f"{PREFIX}{name} = {text}: write a signal-to-noise ratio in dB, e.g. 20.") from None
 
 
 def _whole_number(name: str, text: str, default: int, low: int, high: int) -> int:

@@ -28,7 +28,13 @@ def summary_line(report: dict, sample_source: str) -> str:
     if report["top1_agreement"] is not None:
         parts.append(f"top-1 agreement {report['top1_agreement']:.1%}")
     parts.append(f"SNR {report['snr_db']:.1f} dB")
-    return f"int8 vs float on {report['samples']} {sample_source} samples: {', '.join(parts)}"
+    reference = report.get("reference", "float")
+    return f"int8 vs {reference} on {report['samples']} {sample_source} samples: {', '.join(parts)}"
+
+
+def float_line(check: dict) -> str:
+    return (f"float TFLite vs {check['source_framework']} on {check['samples']} {check['sample_source']} "
+            f"samples: cosine {check['cosine']:.6f}, max abs error {check['max_abs_error']:.3g}")
 
 
 def snr_db(reference: np.ndarray, quantized: np.ndarray) -> float:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -18,6 +18,13 @@ class FloatModel:
     run: Callable[[list[np.ndarray]], list[np.ndarray]]
     # Calibration samples per input, (count, *shape[1:]) -> the int8 .tflite bytes.
     to_int8: Callable[[list[np.ndarray]], bytes]
+    # The float .tflite (the converter's output before quantization).
+    to_float: Optional[Callable[[], bytes]] = None
+    # The source model in its own framework, called like `run`, and that framework's name.
+    source_run: Optional[Callable[[list[np.ndarray]], list[np.ndarray]]] = None
+    source_framework: str = "TensorFlow"
+    # How the source was converted (onnx2tf's options and attempts), for the report.
+    conversion: Optional[dict] = None
 
 
 def batches_of_one(samples: list[np.ndarray]):

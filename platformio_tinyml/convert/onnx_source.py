@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import onnx
 import onnx2tf
 
@@ -28,35 +28,142 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _MESSAGE_LINES = 4
 
 
-def load(path: Path, options: Options, what: str) -> FloatModel:
+# onnx2tf option sets, tried in order until the float TFLite matches onnxruntime.
+ATTEMPTS = (("default options", False), ("-kat (keep input layouts)", True))
+
+
+def load(path: Path, options: Options, what: str, check=None, emit=None) -> FloatModel:
+    """`check(model) -> (passed, summary, details)` compares a candidate with onnxruntime; without
+    it, only the first option set is tried."""
     declared = _declared_inputs(path, what)
     shapes = static_input_shapes(declared, options.input_shapes)
     names = [name for name, _ in declared]
-    console = io.StringIO()
+    sessions = []
+
+    def source_run(batch):
+        if not sessions:  # made on first use: onnx2tf's failures are reported first
+            sessions.append(_onnxruntime_session(path, what))
+        return sessions[0].run(None, {name: array.astype(np.float32) for name, array in zip(names, batch)})
+
+    attempts = []
     with tempfile.TemporaryDirectory() as scratch:
         # onnx2tf writes its onnxsim-simplified graph over the file it is given: never the user's.
         working_copy = Path(scratch) / path.name
-        shutil.copyfile(path, working_copy)
-        try:
-            with contextlib.redirect_stdout(console):
-                model = onnx2tf.convert(
-                    input_onnx_file_path=str(working_copy), output_folder_path=scratch,
-                    keep_shape_absolutely_input_names=names,
-                    overwrite_input_shape=[f"{name}:{','.join(map(str, shape))}"
-                                           for name, shape in zip(names, shapes)],
-                    disable_model_save=True, non_verbose=True,
-                )
-        except (Exception, SystemExit) as exc:  # onnx2tf prints its reason, then raises or exits
-            raise ConversionError(f"{what}: onnx2tf cannot convert it to TensorFlow: "
-                                  f"{onnx2tf_error_summary(console.getvalue(), exc)}") from None
-        finally:
-            sys.stdout.write(console.getvalue())  # into the conversion log
-    declared_tf = [(name, tuple(tensor.shape)) for name, tensor in zip(names, model.inputs)]
+        rewritten = rewrite_erf_to_tanh(onnx.load(str(path)))
+        onnx.save(rewritten[0], str(working_copy))
+        if rewritten[1] and emit:
+            emit(f"tinyml: exact GELU: {rewritten[1]} Erf node(s) rewritten to GELU's tanh form "
+                 f"(0.5x(1+tanh(0.7979(x+0.044715x^3)))), which the runtime runs as TANH")
+        model = None
+        for number, (label, keep) in enumerate(ATTEMPTS, 1):
+            last = number == len(ATTEMPTS)
+            try:
+                tf_model = _onnx2tf(working_copy, Path(scratch) / f"attempt{number}", names, shapes, keep, what)
+                candidate = _float_model(tf_model, names, shapes, options, what)
+            except ConversionError as exc:
+                if last or check is None:
+                    raise
+                attempts.append({"options": label, "passed": False, "error": str(exc)})
+                if emit:
+                    emit(f"tinyml: onnx2tf attempt {number} ({label}) failed: {exc} -> retrying")
+                continue
+            candidate.source_run, candidate.source_framework = source_run, "onnxruntime"
+            if check is None:
+                model = candidate
+                attempts.append({"options": label, "checked": False})
+                break
+            passed, summary, details = check(candidate, label)
+            attempts.append({"options": label, "passed": passed, "float_check": details})
+            if emit:
+                verdict = "kept" if passed else ("no option set left" if last else "retrying")
+                emit(f"tinyml: onnx2tf attempt {number} ({label}): float TFLite vs onnxruntime: {summary} -> {verdict}")
+            model = candidate
+            if passed:
+                break
+    model.conversion = {"onnx2tf_options": attempts[-1]["options"], "attempts": attempts,
+                        "erf_rewritten": rewritten[1]}
+    return model
+
+
+def _onnxruntime_session(path: Path, what: str):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ConversionError(f"{what}: onnxruntime cannot run it, so the conversion cannot be checked "
+                              f"against it: {str(exc).splitlines()[0][:300]}") from None
+
+
+def _onnx2tf(working_copy: Path, folder: Path, names, shapes, keep: bool, what: str):
+    console = io.StringIO()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with contextlib.redirect_stdout(console):
+            return onnx2tf.convert(
+                input_onnx_file_path=str(working_copy), output_folder_path=str(folder),
+                keep_shape_absolutely_input_names=names if keep else None,
+                overwrite_input_shape=[f"{name}:{','.join(map(str, shape))}"
+                                       for name, shape in zip(names, shapes)],
+                disable_model_save=True, non_verbose=True,
+            )
+    except (Exception, SystemExit) as exc:  # onnx2tf prints its reason, then raises or exits
+        raise ConversionError(f"{what}: onnx2tf cannot convert it to TensorFlow: "
+                              f"{onnx2tf_error_summary(console.getvalue(), exc)}") from None
+    finally:
+        sys.stdout.write(console.getvalue())  # into the conversion log
+
+
+def _float_model(model, names, shapes, options: Options, what: str) -> FloatModel:
+    """The TensorFlow model with inputs in the ONNX layout: where onnx2tf moved channels last,
+    the traced function transposes them (samples and the device's input keep the ONNX layout)."""
+    permutations = []
+    for shape, tensor in zip(shapes, model.inputs):
+        tf_shape = tuple(tensor.shape)
+        if tuple(tf_shape) == tuple(shape) or len(shape) < 3:
+            permutations.append(None)
+        elif tf_shape == (shape[0], *shape[2:], shape[1]):
+            permutations.append([0, *range(2, len(shape)), 1])
+        else:
+            raise ConversionError(f"{what}: onnx2tf changed input shape {shape} to {tf_shape}.")
 
     def call(*inputs):
-        return model(list(inputs) if len(inputs) > 1 else inputs[0])
+        import tensorflow as tf
 
-    return float_model_from_function(call, declared_tf, options, what)
+        moved = [x if perm is None else tf.transpose(x, perm) for x, perm in zip(inputs, permutations)]
+        return model(moved if len(moved) > 1 else moved[0])
+
+    return float_model_from_function(call, list(zip(names, [tuple(s) for s in shapes])), options, what)
+
+
+def rewrite_erf_to_tanh(model):
+    """Every Erf(z) -> tanh(1.1283792 z + 0.1009109 z^3). Exact GELU is x/2 (1 + erf(x/sqrt 2)); with
+    z = x/sqrt 2 this is exactly GELU's tanh form, whose int8 TANH the runtime runs (Erf is a TF
+    select op TFLite Micro cannot run). Returns (model, how many Erf nodes were rewritten)."""
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    nodes, count = [], 0
+    for node in graph.node:
+        if node.op_type != "Erf" or node.domain not in ("", "ai.onnx"):
+            nodes.append(node)
+            continue
+        count += 1
+        z, out, tag = node.input[0], node.output[0], f"tinyml_erf{count}"
+        a = numpy_helper.from_array(np.array(1.1283791670955126, np.float32), f"{tag}_a")
+        b = numpy_helper.from_array(np.array(0.1009109, np.float32), f"{tag}_b")
+        graph.initializer.extend([a, b])
+        nodes += [helper.make_node("Mul", [z, z], [f"{tag}_z2"], name=f"{tag}_z2"),
+                  helper.make_node("Mul", [f"{tag}_z2", b.name], [f"{tag}_bz2"], name=f"{tag}_bz2"),
+                  helper.make_node("Add", [f"{tag}_bz2", a.name], [f"{tag}_poly"], name=f"{tag}_poly"),
+                  helper.make_node("Mul", [f"{tag}_poly", z], [f"{tag}_arg"], name=f"{tag}_arg"),
+                  helper.make_node("Tanh", [f"{tag}_arg"], [out], name=f"{tag}_tanh")]
+    if count:
+        del graph.node[:]
+        graph.node.extend(nodes)
+    return model, count
 
 
 def _declared_inputs(path: Path, what: str) -> list[tuple[str, tuple]]:

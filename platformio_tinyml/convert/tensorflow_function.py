@@ -48,7 +48,16 @@ def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]],
             raise ConversionError(f"{what}: the TFLite converter cannot make it int8: "
                                   f"{converter_error_summary(str(exc))}") from None
 
-    return FloatModel(names, shapes, [f"output_{i}" for i in range(output_count)], run, to_int8)
+    def to_float() -> bytes:
+        converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
+        try:
+            return converter.convert()
+        except Exception as exc:
+            raise ConversionError(f"{what}: the TFLite converter cannot convert it (float): "
+                                  f"{converter_error_summary(str(exc))}") from None
+
+    return FloatModel(names, shapes, [f"output_{i}" for i in range(output_count)], run, to_int8,
+                      to_float=to_float, source_run=run)
 
 
 def converter_error_summary(text: str) -> str:

@@ -20,7 +20,8 @@ from ..options import OptionError, parse_options
 from .accuracy import compare_outputs
 from .cache import MODEL_FILE, REPORT_FILE, converter_versions
 from .errors import ConversionError
-from .float_model import run_all
+from .source_check import (DEFAULT_MIN_FLOAT_COSINE, apply_test_hook, compare_float, float_summary,
+                           run_float_tflite, run_per_sample)
 from .progress import stage
 from .samples import RANDOM_WARNING, load_samples
 from .source_format import KERAS, ONNX, SAVED_MODEL, TFLITE
@@ -58,34 +59,67 @@ def convert(request: dict, output: Path, emit) -> None:
     timings: dict[str, float] = {}
     warnings = []
 
+    min_cosine = options.min_float_cosine if options.min_float_cosine is not None else DEFAULT_MIN_FLOAT_COSINE
+    state: dict = {}
+
+    def samples_of(option: str, sample_source, names, shapes):
+        return load_samples(sample_source.kind, sample_source.text, sample_source.path, option,
+                            names, shapes, project_dir)
+
+    def checked_samples(candidate):
+        if "checked" not in state:
+            if options.validation:
+                state["checked"] = samples_of("custom_tinyml_validation", options.validation,
+                                              candidate.input_names, candidate.input_shapes), "validation"
+            else:
+                state["checked"] = samples_of("custom_tinyml_calibration", options.calibration,
+                                              candidate.input_names, candidate.input_shapes), "calibration"
+        return state["checked"]
+
+    def check(candidate, attempt: str = "") -> tuple[bool, str, dict]:
+        """The float TFLite against the source model in its framework, on the checked samples."""
+        samples, _ = checked_samples(candidate)
+        if "source" not in state:
+            state["source"] = run_per_sample(candidate.source_run, samples)
+        float_tflite = apply_test_hook(candidate.to_float(), attempt)
+        details = compare_float(candidate.output_names, state["source"], run_float_tflite(float_tflite, samples))
+        return details["cosine"] >= min_cosine, float_summary(details), details
+
     with stage(STAGE_NAMES[source_format], emit, timings):
         source = importlib.import_module(f".{SOURCE_MODULES[source_format]}", __package__)
-        model = source.load(options.model, options, what)
+        if source_format == ONNX:
+            model = source.load(options.model, options, what, check=check, emit=emit)
+        else:
+            model = source.load(options.model, options, what)
 
-    def samples_of(option: str, sample_source):
-        return load_samples(sample_source.kind, sample_source.text, sample_source.path, option,
-                            model.input_names, model.input_shapes, project_dir)
-
-    calibration = samples_of("custom_tinyml_calibration", options.calibration)
+    calibration = samples_of("custom_tinyml_calibration", options.calibration, model.input_names,
+                             model.input_shapes)
     if options.calibration.kind == "random":
         warnings.append(RANDOM_WARNING)
+    checked, checked_from = checked_samples(model)
+    with stage(f"float TFLite vs {model.source_framework} on {checked[0].shape[0]} {checked_from} samples",
+               emit, timings):
+        float_check = (model.conversion or {}).get("attempts", [{}])[-1].get("float_check")
+        if float_check is None:
+            float_check = check(model, "only")[2]
+    float_check["source_framework"] = model.source_framework
+    float_check["sample_source"] = checked_from
+    float_check["min_cosine"] = min_cosine
     with stage(f"int8 quantization with {calibration[0].shape[0]} calibration samples", emit, timings):
         data = model.to_int8(calibration)
 
-    if options.validation:
-        checked, checked_from = samples_of("custom_tinyml_validation", options.validation), "validation"
-    else:
-        checked, checked_from = calibration, "calibration"
-    with stage("accuracy: float model vs int8 on the TFLite Micro reference", emit, timings):
+    with stage(f"accuracy: {model.source_framework} vs int8 on the TFLite Micro reference", emit, timings):
         from .int8_reference import run_int8  # imports tflite-micro
-        accuracy = compare_outputs(model.output_names, run_all(model, checked), run_int8(data, checked))
+        accuracy = compare_outputs(model.output_names, state["source"], run_int8(data, checked))
     accuracy["sample_source"] = checked_from
+    accuracy["reference"] = model.source_framework
 
     (output / MODEL_FILE).write_bytes(data)
     report = {
         "model": options.model_text, "format": source_format, "quantization": options.quantization,
         "input_shapes": [list(shape) for shape in model.input_shapes],
-        "settings": options.conversion_settings(), "accuracy": accuracy, "warnings": warnings,
+        "settings": options.conversion_settings(), "accuracy": accuracy, "float_check": float_check,
+        "conversion": model.conversion, "warnings": warnings,
         "stage_seconds": timings, "versions": converter_versions(),
     }
     (output / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
