@@ -155,3 +155,54 @@ def test_the_build_hook_imports_no_tensorflow():
             "print(heavy); sys.exit(bool(heavy))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_accuracy_thresholds_have_defaults_and_options(tmp_path):
+    from platformio_tinyml.build_hook import check_agreement, check_float
+    from platformio_tinyml.options import OptionError, parse_options
+
+    defaults = parse_options({}, tmp_path)
+    regression = {"top1_agreement": None, "samples": 10, "sample_source": "validation", "snr_db": 12.0,
+                  "reference": "onnxruntime", "outputs": [{"name": "y", "snr_db": 12.0, "max_abs_error": 0.3,
+                                                           "top1_agreement": None}]}
+    with pytest.raises(ConversionError, match=r"^custom_tinyml_min_snr = 20: the int8 model's output 'y' is only 12.0 dB"):
+        check_agreement(regression, defaults)
+    check_agreement(regression, parse_options({"custom_tinyml_min_snr": "10 dB"}, tmp_path))
+    classifier = {**regression, "top1_agreement": 0.965, "outputs": [{**regression["outputs"][0], "top1_agreement": 0.965}]}
+    with pytest.raises(ConversionError, match=r"^custom_tinyml_min_agreement = 97: .* source model \(onnxruntime\) on only 96.5%"):
+        check_agreement(classifier, defaults)
+    float_check = {"cosine": 0.71, "samples": 10, "sample_source": "validation", "source_framework": "onnxruntime",
+                   "outputs": [{"name": "y", "cosine": 0.71, "max_abs_error": 16.9}]}
+    with pytest.raises(ConversionError, match=r"^custom_tinyml_min_float_cosine = 0.9999: .*output 'y' has cosine "
+                                              r"similarity 0.710000 and max abs error 16.9"):
+        check_float(float_check, defaults)
+    check_float(float_check, parse_options({"custom_tinyml_min_float_cosine": "0.5"}, tmp_path))
+    with pytest.raises(OptionError, match="min_float_cosine = 2"):
+        parse_options({"custom_tinyml_min_float_cosine": "2"}, tmp_path)
+    # Unset thresholds leave the conversion's cache key as it was.
+    assert "min_float_cosine" not in defaults.conversion_settings()
+
+
+def test_erf_is_rewritten_to_the_tanh_form_of_gelu():
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
+
+    from platformio_tinyml.convert.onnx_rewrite import rewrite_erf_to_tanh
+
+    nodes = [helper.make_node("Div", ["x", "s2"], ["z"]), helper.make_node("Erf", ["z"], ["e"]),
+             helper.make_node("Add", ["e", "one"], ["p"]), helper.make_node("Mul", ["x", "p"], ["q"]),
+             helper.make_node("Mul", ["q", "half"], ["y"])]
+    consts = [helper.make_tensor(n, TensorProto.FLOAT, [], [v]) for n, v in (("s2", 2 ** 0.5), ("one", 1.0), ("half", 0.5))]
+    graph = helper.make_graph(nodes, "gelu", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 200])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 200])], consts)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    x = np.linspace(-6, 6, 200, dtype=np.float32)[None]
+    exact = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
+    rewritten, count = rewrite_erf_to_tanh(model)
+    assert count == 1 and "Erf" not in {n.op_type for n in rewritten.graph.node}
+    onnx.checker.check_model(rewritten)
+    tanh_form = ort.InferenceSession(rewritten.SerializeToString()).run(None, {"x": x})[0]
+    expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(tanh_form, expected, atol=1e-5)
+    assert np.max(np.abs(tanh_form - exact)) < 1e-3

@@ -21,6 +21,7 @@ import onnx2tf
 from ..options import Options
 from .errors import ConversionError
 from .float_model import FloatModel
+from .onnx_rewrite import rewrite_erf_to_tanh
 from .static_shapes import static_input_shapes
 from .tensorflow_function import float_model_from_function
 
@@ -136,34 +137,6 @@ def _float_model(model, names, shapes, options: Options, what: str) -> FloatMode
         return model(moved if len(moved) > 1 else moved[0])
 
     return float_model_from_function(call, list(zip(names, [tuple(s) for s in shapes])), options, what)
-
-
-def rewrite_erf_to_tanh(model):
-    """Every Erf(z) -> tanh(1.1283792 z + 0.1009109 z^3). Exact GELU is x/2 (1 + erf(x/sqrt 2)); with
-    z = x/sqrt 2 this is exactly GELU's tanh form, whose int8 TANH the runtime runs (Erf is a TF
-    select op TFLite Micro cannot run). Returns (model, how many Erf nodes were rewritten)."""
-    from onnx import helper, numpy_helper
-
-    graph = model.graph
-    nodes, count = [], 0
-    for node in graph.node:
-        if node.op_type != "Erf" or node.domain not in ("", "ai.onnx"):
-            nodes.append(node)
-            continue
-        count += 1
-        z, out, tag = node.input[0], node.output[0], f"tinyml_erf{count}"
-        a = numpy_helper.from_array(np.array(1.1283791670955126, np.float32), f"{tag}_a")
-        b = numpy_helper.from_array(np.array(0.1009109, np.float32), f"{tag}_b")
-        graph.initializer.extend([a, b])
-        nodes += [helper.make_node("Mul", [z, z], [f"{tag}_z2"], name=f"{tag}_z2"),
-                  helper.make_node("Mul", [f"{tag}_z2", b.name], [f"{tag}_bz2"], name=f"{tag}_bz2"),
-                  helper.make_node("Add", [f"{tag}_bz2", a.name], [f"{tag}_poly"], name=f"{tag}_poly"),
-                  helper.make_node("Mul", [f"{tag}_poly", z], [f"{tag}_arg"], name=f"{tag}_arg"),
-                  helper.make_node("Tanh", [f"{tag}_arg"], [out], name=f"{tag}_tanh")]
-    if count:
-        del graph.node[:]
-        graph.node.extend(nodes)
-    return model, count
 
 
 def _declared_inputs(path: Path, what: str) -> list[tuple[str, tuple]]:
