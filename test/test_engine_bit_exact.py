@@ -58,7 +58,9 @@ def keras_transformer(tmp_path_factory) -> bytes:
     os.environ["PLATFORMIO_TINYML_CACHE_DIR"] = str(conversion_cache(base))
     try:
         options = parse_options({"custom_tinyml_model": str(models / "transformer.keras"),
-                                 "custom_tinyml_calibration": str(models / "transformer_calibration.npy")}, work)
+                                 "custom_tinyml_calibration": str(models / "transformer_calibration.npy"),
+                                 # untrained: its int8 ties its float on 31 of 32 samples
+                                 "custom_tinyml_min_agreement": "90"}, work)
         result = prepare_int8_model(options, work, work / "build", sys.executable, REPO, False, lambda line: None)
     finally:
         if saved is None:
