@@ -43,6 +43,12 @@ def read_device_report(output: str) -> dict:
     return report
 
 
+def _invoke(interpreter, sample: tuple[np.ndarray, ...]) -> None:
+    for index, array in enumerate(sample):
+        interpreter.set_input(array, index)
+    interpreter.invoke()
+
+
 def fnv1a(data: bytes) -> int:
     """32-bit FNV-1a: the hash the golden firmware computes over each op's output when tracing."""
     value = 0x811C9DC5
@@ -59,9 +65,7 @@ def reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ..
         model_bytes, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
     traces = []
     for sample in inputs:
-        for index, array in enumerate(sample):
-            interpreter.set_input(array, index)
-        interpreter.invoke()
+        _invoke(interpreter, sample)
         traces.append({op.index: fnv1a(np.ascontiguousarray(interpreter.GetTensor(op.outputs[0], 0)["tensor_data"])
                                        .tobytes())
                        for op in graph.operators})
@@ -168,9 +172,7 @@ def reference_outputs(
     interpreter = runtime.Interpreter.from_bytes(model_bytes)
     samples = []
     for sample in inputs:
-        for index, array in enumerate(sample):
-            interpreter.set_input(array, index)
-        interpreter.invoke()
+        _invoke(interpreter, sample)
         expected = tuple(np.array(interpreter.get_output(i)) for i in range(output_count))
         samples.append(GoldenSample(tuple(sample), expected))
     return samples

@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from platformio_tinyml.engine import generate_engine  # noqa: E402
+from platformio_tinyml.golden import reference_outputs as golden_reference_outputs  # noqa: E402
 from platformio_tinyml.graph import read_model, verify_model  # noqa: E402
 from platformio_tinyml.model_array import write_model_sources  # noqa: E402
 from platformio_tinyml.offline_setup import cmsis_nn_dir  # noqa: E402
@@ -179,15 +180,7 @@ def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
 
 
 def reference_outputs(model_bytes: bytes, cases: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """TFLite Micro's reference kernels on the host: the bit-exact golden outputs."""
-    from tflite_micro.python.tflite_micro import runtime
-
+    """TFLite Micro's reference kernels on the host (the golden suite's own function), as raw bytes."""
     output_count = len(read_model(model_bytes).subgraphs[0].outputs)
-    interpreter = runtime.Interpreter.from_bytes(model_bytes)
-    results = []
-    for case in cases:
-        for number, values in enumerate(case):
-            interpreter.set_input(values, number)
-        interpreter.invoke()
-        results.append([raw_bytes(np.array(interpreter.get_output(o))) for o in range(output_count)])
-    return results
+    samples = golden_reference_outputs(model_bytes, [tuple(case) for case in cases], output_count)
+    return [[raw_bytes(output) for output in sample.expected] for sample in samples]
