@@ -10,10 +10,11 @@ import numpy as np
 from ..options import Options
 from .errors import ConversionError
 from .float_model import FloatModel
+from .static_shapes import DimensionFixes
 from .tensorflow_function import float_model_from_function
 
 
-def load(path: Path, options: Options, what: str) -> FloatModel:
+def load(path: Path, options: Options, what: str, fixes: DimensionFixes | None = None) -> FloatModel:
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for unreadable files
@@ -23,7 +24,7 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
     def call(*inputs):
         return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
 
-    model_float = float_model_from_function(call, declared, options, what)
+    model_float = float_model_from_function(call, declared, options, what, fixes)
 
     def source_run(batch):
         outputs = model(batch if len(batch) > 1 else batch[0], training=False)

@@ -22,7 +22,7 @@ from ..options import Options
 from .errors import ConversionError
 from .float_model import FloatModel
 from .onnx_rewrite import rewrite_erf_to_tanh
-from .static_shapes import static_input_shapes
+from .static_shapes import Dim, DimensionFixes, static_input_shapes
 from .tensorflow_function import float_model_from_function
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -33,11 +33,12 @@ _MESSAGE_LINES = 4
 ATTEMPTS = (("default options", False), ("-kat (keep input layouts)", True))
 
 
-def load(path: Path, options: Options, what: str, check=None, emit=None) -> FloatModel:
+def load(path: Path, options: Options, what: str, check=None, emit=None,
+         fixes: DimensionFixes | None = None) -> FloatModel:
     """`check(model) -> (passed, summary, details)` compares a candidate with onnxruntime; without
-    it, only the first option set is tried."""
+    it, only the first option set is tried. `fixes`: how dynamic dimensions are fixed."""
     declared = _declared_inputs(path, what)
-    shapes = static_input_shapes(declared, options.input_shapes)
+    shapes = static_input_shapes(declared, options.input_shapes, fixes)
     names = [name for name, _ in declared]
     sessions = []
 
@@ -139,13 +140,15 @@ def _float_model(model, names, shapes, options: Options, what: str) -> FloatMode
     return float_model_from_function(call, list(zip(names, [tuple(s) for s in shapes])), options, what)
 
 
-def _declared_inputs(path: Path, what: str) -> list[tuple[str, tuple]]:
+def _declared_inputs(path: Path, what: str) -> list[tuple[str, tuple[Dim, ...]]]:
+    """Each input's name and shape; a dynamic dimension is its dim_param name (or None), which
+    messages and the report use."""
     try:
         graph = onnx.load(str(path), load_external_data=False).graph
     except Exception as exc:  # protobuf's DecodeError and friends
         raise ConversionError(f"{what}: not a readable ONNX model ({type(exc).__name__}: {exc}).") from None
     constants = {init.name for init in graph.initializer}
-    return [(value.name, tuple(dim.dim_value if dim.HasField("dim_value") else None
+    return [(value.name, tuple(dim.dim_value if dim.HasField("dim_value") else (dim.dim_param or None)
                                for dim in value.type.tensor_type.shape.dim))
             for value in graph.input if value.name not in constants]
 

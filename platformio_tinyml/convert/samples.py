@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..options import SampleSource
 from .errors import ConversionError
 
 RANDOM_SAMPLE_COUNT = 16
@@ -28,11 +29,25 @@ def load_samples(kind: str, text: str, path: Path | None, option: str, input_nam
         generator = np.random.default_rng(0)
         return [generator.uniform(-1.0, 1.0, (RANDOM_SAMPLE_COUNT, *shape[1:])).astype(np.float32)
                 for shape in input_shapes]
+    arrays = _arrays_per_input(_raw_samples(kind, text, path, where, project_dir), where, input_names)
+    return [_fit(np.asarray(a), where, name, shape) for a, name, shape in zip(arrays, input_names, input_shapes)]
+
+
+def sample_array_shapes(source: SampleSource, option: str, input_names: list[str],
+                        project_dir: Path) -> list[tuple[int, ...]] | None:
+    """Each input's samples array shape as given (count first), before any check against the
+    model: what fixes its dynamic dimensions. None for random samples, made in the model's shape."""
+    if source.kind == "random":
+        return None
+    where = f"{option} = {source.text}"
+    raw = _raw_samples(source.kind, source.text, source.path, where, project_dir)
+    return [np.shape(array) for array in _arrays_per_input(raw, where, input_names)]
+
+
+def _raw_samples(kind: str, text: str, path: Path | None, where: str, project_dir: Path):
     if kind == "function":
-        raw = _from_function(text, where, project_dir)
-    else:
-        raw = _from_files(path, where)
-    return _per_input(raw, where, input_names, input_shapes)
+        return _from_function(text, where, project_dir)
+    return _from_files(path, where)
 
 
 def _from_files(path: Path, where: str) -> list:
@@ -86,20 +101,18 @@ def _from_function(text: str, where: str, project_dir: Path):
         sys.path.remove(str(project_dir))
 
 
-def _per_input(raw, where: str, names: list[str], shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+def _arrays_per_input(raw, where: str, names: list[str]) -> list:
     if isinstance(raw, dict):
-        arrays = _match_names(raw, where, names)
-    elif isinstance(raw, (list, tuple)) and len(names) > 1:
+        return _match_names(raw, where, names)
+    if isinstance(raw, (list, tuple)) and len(names) > 1:
         if len(raw) != len(names):
             raise ConversionError(f"{where}: gave {len(raw)} arrays, the model has {len(names)} "
                                   f"inputs ({', '.join(names)}).")
-        arrays = list(raw)
-    elif len(names) == 1:
-        arrays = [np.stack(raw) if isinstance(raw, (list, tuple)) else raw]
-    else:
-        raise ConversionError(f"{where}: the model has {len(names)} inputs ({', '.join(names)}); "
-                              f"give a .npz with one array per input name.")
-    return [_fit(np.asarray(a), where, name, shape) for a, name, shape in zip(arrays, names, shapes)]
+        return list(raw)
+    if len(names) == 1:
+        return [np.stack(raw) if isinstance(raw, (list, tuple)) else raw]
+    raise ConversionError(f"{where}: the model has {len(names)} inputs ({', '.join(names)}); "
+                          f"give a .npz with one array per input name.")
 
 
 def _match_names(raw: dict, where: str, names: list[str]) -> list:

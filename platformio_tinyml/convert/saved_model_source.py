@@ -9,12 +9,13 @@ import tensorflow as tf
 from ..options import Options
 from .errors import ConversionError
 from .float_model import FloatModel
+from .static_shapes import DimensionFixes
 from .tensorflow_function import float_model_from_function
 
 SIGNATURE = "serving_default"
 
 
-def load(path: Path, options: Options, what: str) -> FloatModel:
+def load(path: Path, options: Options, what: str, fixes: DimensionFixes | None = None) -> FloatModel:
     try:
         loaded = tf.saved_model.load(str(path))
     except Exception as exc:  # TensorFlow raises many types for unreadable folders
@@ -29,4 +30,4 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
     def call(*inputs):
         return signature(**dict(zip(specs, inputs)))
 
-    return float_model_from_function(call, declared, options, what)
+    return float_model_from_function(call, declared, options, what, fixes)

@@ -16,15 +16,15 @@ from tensorflow.python.framework.convert_to_constants import convert_variables_t
 from ..options import Options
 from .errors import ConversionError
 from .float_model import FloatModel, batches_of_one
-from .static_shapes import static_input_shapes
+from .static_shapes import DimensionFixes, static_input_shapes
 
 
 def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]], options: Options,
-                              what: str) -> FloatModel:
+                              what: str, fixes: DimensionFixes | None = None) -> FloatModel:
     """`call(*inputs)` returns a tensor, a list or a dict of tensors; `declared` gives each input's
-    name and shape (None for dynamic dimensions) in order."""
+    name and shape (None for dynamic dimensions) in order; `fixes`: how dynamic ones are fixed."""
     names = [name for name, _ in declared]
-    shapes = static_input_shapes(declared, options.input_shapes)
+    shapes = static_input_shapes(declared, options.input_shapes, fixes)
     signature = [tf.TensorSpec(shape, tf.float32, name=_tensor_name(name)) for name, shape in zip(names, shapes)]
     traced = tf.function(lambda *inputs: _as_list(call(*inputs)), input_signature=signature)
     # Frozen: weights as constants. Left as variables, Keras 3 models keep READ_VARIABLE ops that

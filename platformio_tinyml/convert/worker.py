@@ -23,8 +23,9 @@ from .errors import ConversionError
 from .source_check import (DEFAULT_MIN_FLOAT_COSINE, apply_test_hook, compare_float, float_summary,
                            run_float_tflite, run_per_sample)
 from .progress import stage
-from .samples import RANDOM_WARNING, load_samples
+from .samples import RANDOM_WARNING, load_samples, sample_array_shapes
 from .source_format import KERAS, ONNX, SAVED_MODEL, TFLITE
+from .static_shapes import DimensionFixes
 
 ERROR_FILE = "error.txt"
 SOURCE_MODULES = {ONNX: "onnx_source", KERAS: "keras_source", SAVED_MODEL: "saved_model_source",
@@ -85,12 +86,16 @@ def convert(request: dict, output: Path, emit) -> None:
         details = compare_float(candidate.output_names, state["source"], run_float_tflite(float_tflite, samples))
         return details["cosine"] >= min_cosine, float_summary(details), details
 
+    fixes = DimensionFixes(lambda names: sample_array_shapes(options.calibration, "custom_tinyml_calibration",
+                                                             names, project_dir), emit)
     with stage(STAGE_NAMES[source_format], emit, timings):
         source = importlib.import_module(f".{SOURCE_MODULES[source_format]}", __package__)
         if source_format == ONNX:
-            model = source.load(options.model, options, what, check=check, emit=emit)
-        else:
+            model = source.load(options.model, options, what, check=check, emit=emit, fixes=fixes)
+        elif source_format == TFLITE:  # fixes only a dynamic batch, without consulting the samples
             model = source.load(options.model, options, what)
+        else:
+            model = source.load(options.model, options, what, fixes=fixes)
 
     calibration = samples_of("custom_tinyml_calibration", options.calibration, model.input_names,
                              model.input_shapes)
@@ -119,7 +124,7 @@ def convert(request: dict, output: Path, emit) -> None:
         "model": options.model_text, "format": source_format, "quantization": options.quantization,
         "input_shapes": [list(shape) for shape in model.input_shapes],
         "settings": options.conversion_settings(), "accuracy": accuracy, "float_check": float_check,
-        "conversion": model.conversion, "warnings": warnings,
+        "conversion": model.conversion, "fixed_dimensions": fixes.fixed, "warnings": warnings,
         "stage_seconds": timings, "versions": converter_versions(),
     }
     (output / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
