@@ -21,6 +21,7 @@ from .budget import BudgetError, MemoryNeeds, check_budget
 from .build_messages import stop_build
 from .convert import cache, launcher
 from .convert.accuracy import float_line, summary_line
+from .convert.divergence import divergence_text
 from .convert.errors import ConversionError
 from .convert.progress import stage
 from .convert.samples import load_samples
@@ -283,8 +284,17 @@ def check_float(check: dict | None, options: Options) -> None:
         f"{PREFIX}min_float_cosine = {threshold:g}: the converted float model does not compute what "
         f"{options.model_text} computes in {check['source_framework']}: output '{worst['name']}' has cosine "
         f"similarity {worst['cosine']:.6f} and max abs error {worst['max_abs_error']:.3g} over "
-        f"{check['samples']} {check['sample_source']} samples. The converter got it wrong; no C was generated."
+        f"{check['samples']} {check['sample_source']} samples{_divergence_clause(check.get('first_divergence'))}. "
+        f"The converter got it wrong; no C was generated."
     )
+
+
+def _divergence_clause(divergence: dict | None) -> str:
+    if not divergence:
+        return ""
+    if "unavailable" in divergence:
+        return f" ({divergence['unavailable']})"
+    return f"; {divergence_text(divergence)}"
 
 
 def check_agreement(accuracy: dict, options: Options) -> None:

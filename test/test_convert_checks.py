@@ -61,20 +61,34 @@ def test_a_layout_fault_with_default_options_is_repaired_with_kat(models, conver
                                min_agreement=90, hook="broken_with_default_options")
     attempts = [line for line in lines if "onnx2tf attempt" in line]
     assert len(attempts) == 2 and attempts[0].endswith("-> retrying") and attempts[1].endswith("-> kept")
+    assert "first differs at ONNX node '/encoder/self_attn/MatMul' (MatMul)" in attempts[0]
+    assert "first_divergence" in result.report["conversion"]["attempts"][0]["float_check"]
     assert "-kat" in attempts[1]
     assert result.report["conversion"]["onnx2tf_options"].startswith("-kat")
     assert result.report["float_check"]["cosine"] >= 0.9999
 
 
+# Where the float graphs first differ (intermediate tensors matched by value), by source format.
+DIVERGENCE = {
+    "mlp.onnx": "the graphs first differ at '/0/Gemm_output_0' (1x32), the output of ONNX node '/0/Gemm' (Gemm)",
+    "vit.onnx": "the output of ONNX node '/encoder/self_attn/MatMul' (MatMul); its inputs still agree",
+    "transformer.keras": "the output of Keras layer",
+    "dense_saved_model": "(layer-by-layer comparison needs an ONNX or Keras source model)",
+}
+
+
 @requires_tensorflow
-@pytest.mark.parametrize("model", ["mlp.onnx", "dense_saved_model"])
-def test_a_changed_weight_in_the_float_tflite_stops_the_build(models, convert, model):
-    calibration = "mlp_calibration.npy" if model.startswith("mlp") else "dense_calibration.npy"
+@pytest.mark.parametrize("model", list(DIVERGENCE))
+def test_a_changed_weight_in_the_float_tflite_stops_the_build_naming_where(models, convert, model):
+    calibration = {"mlp.onnx": "mlp", "vit.onnx": "vit", "transformer.keras": "transformer",
+                   "dense_saved_model": "dense"}[model] + "_calibration.npy"
     with pytest.raises(ConversionError) as error:
         convert(model=models / model, calibration=models / calibration, hook="negate_largest_weights")
     message = str(error.value)
+    print(message)
     assert message.startswith("custom_tinyml_min_float_cosine = 0.9999: the converted float model does not compute")
     assert "cosine similarity" in message and "max abs error" in message and "output '" in message
+    assert DIVERGENCE[model] in message
 
 
 @requires_tensorflow
@@ -87,3 +101,31 @@ def test_exact_gelu_is_rewritten_to_its_tanh_form(models, convert):
     check_runtime_support(result.model, options, lines.append)
     assert result.report["float_check"]["cosine"] >= 0.9999
     assert result.report["conversion"]["erf_rewritten"] == 1
+
+
+@requires_tensorflow
+def test_an_op_the_runtime_lacks_is_named_with_the_onnx_node_it_came_from(convert, tmp_path):
+    """int8 EXP: neither our runtime nor TFLite Micro's reference runs it; the build stops before
+    the reference is tried, naming the op and the ONNX node."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(1)
+    weights = [numpy_helper.from_array((rng.normal(size=shape) * 0.3).astype(np.float32), name)
+               for name, shape in (("w1", (16, 8)), ("w2", (8, 4)))]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"], name="hidden"),
+         helper.make_node("Exp", ["h"], ["e"], name="energy"),
+         helper.make_node("MatMul", ["e", "w2"], ["y"], name="head")],
+        "exp_net", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], weights)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.save(model, tmp_path / "exp.onnx")
+    np.save(tmp_path / "exp_calibration.npy", rng.normal(size=(32, 16)).astype(np.float32))
+    with pytest.raises(ConversionError) as error:
+        convert(model=tmp_path / "exp.onnx", calibration=tmp_path / "exp_calibration.npy", min_agreement=50)
+    message = str(error.value)
+    assert "runtime 'tinyml' does not implement 1 op(s)" in message
+    assert "EXP: used once" in message and "it comes from ONNX node 'energy' (Exp)" in message
+    assert not (tmp_path / "build" / "model.tflite").exists()

@@ -33,6 +33,10 @@ def batches_of_one(samples: list[np.ndarray]):
         yield [array[index:index + 1] for array in samples]
 
 
+def first_sample(samples: list[np.ndarray]) -> list[np.ndarray]:
+    return next(batches_of_one(samples))
+
+
 def run_all(model: FloatModel, samples: list[np.ndarray]) -> list[np.ndarray]:
     """Runs the model on every sample; outputs stacked along a new first axis (batch dropped)."""
     per_sample = [model.run(batch) for batch in batches_of_one(samples)]

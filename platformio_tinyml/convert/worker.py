@@ -15,16 +15,20 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..graph import ModelFormatError
+from ..engine import supported_ops
+from ..graph import ModelFormatError, read_model
+from ..op_check import UnsupportedOpsError, check_ops
 from ..options import OptionError, parse_options
 from .accuracy import compare_outputs
 from .cache import MODEL_FILE, REPORT_FILE, converter_versions
 from .errors import ConversionError
-from .source_check import (DEFAULT_MIN_FLOAT_COSINE, apply_test_hook, compare_float, float_summary,
-                           run_float_tflite, run_per_sample)
+from .float_model import first_sample
 from .progress import stage
 from .samples import RANDOM_WARNING, load_samples, sample_array_shapes
+from .source_check import (DEFAULT_MIN_FLOAT_COSINE, apply_test_hook, compare_float, float_summary,
+                           run_float_tflite, run_per_sample)
 from .source_format import KERAS, ONNX, SAVED_MODEL, TFLITE
+from .source_mapping import locate_divergence, refused_op_layers
 from .static_shapes import DimensionFixes
 
 ERROR_FILE = "error.txt"
@@ -42,7 +46,7 @@ def main(argv: list[str]) -> int:
     try:
         convert(request, output, emit)
         return 0
-    except (ConversionError, ModelFormatError, OptionError) as exc:
+    except (ConversionError, ModelFormatError, OptionError, UnsupportedOpsError) as exc:
         message = str(exc)
     except Exception as exc:  # a bug or an unforeseen converter failure: keep the trace in the log
         traceback.print_exc()
@@ -84,7 +88,14 @@ def convert(request: dict, output: Path, emit) -> None:
             state["source"] = run_per_sample(candidate.source_run, samples)
         float_tflite = apply_test_hook(candidate.to_float(), attempt)
         details = compare_float(candidate.output_names, state["source"], run_float_tflite(float_tflite, samples))
-        return details["cosine"] >= min_cosine, float_summary(details), details
+        passed = details["cosine"] >= min_cosine
+        if not passed:
+            details["first_divergence"] = locate_divergence(source_format, options.model, float_tflite,
+                                                            first_sample(samples))
+        state["float_tflite"] = float_tflite
+        divergence = details.get("first_divergence") or {}
+        where = f"; first differs at {divergence['layer']}" if "layer" in divergence else ""
+        return passed, float_summary(details) + where, details
 
     fixes = DimensionFixes(lambda names: sample_array_shapes(options.calibration, "custom_tinyml_calibration",
                                                              names, project_dir), emit)
@@ -113,6 +124,11 @@ def convert(request: dict, output: Path, emit) -> None:
     with stage(f"int8 quantization with {calibration[0].shape[0]} calibration samples", emit, timings):
         data = model.to_int8(calibration)
 
+    # Before TFLite Micro's reference runs it (it cannot run some of the ops our runtime lacks, such
+    # as int8 EXP): a refused op is named with the source layer it came from.
+    check_ops(read_model(data), supported_ops(), options.runtime, options.model_text,
+              refused_op_layers(source_format, options.model, state["float_tflite"], data, supported_ops(),
+                                first_sample(checked)))
     with stage(f"accuracy: {model.source_framework} vs int8 on the TFLite Micro reference", emit, timings):
         from .int8_reference import run_int8  # imports tflite-micro
         accuracy = compare_outputs(model.output_names, state["source"], run_int8(data, checked))
