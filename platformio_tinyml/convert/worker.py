@@ -126,8 +126,9 @@ def convert(request: dict, output: Path, emit) -> None:
 
     # Before TFLite Micro's reference runs it (it cannot run some of the ops our runtime lacks, such
     # as int8 EXP): a refused op is named with the source layer it came from.
-    check_ops(read_model(data), supported_ops(), options.runtime, options.model_text,
-              refused_op_layers(source_format, options.model, state["float_tflite"], data, supported_ops(),
+    supported = supported_ops()
+    check_ops(read_model(data), supported, options.runtime, options.model_text,
+              refused_op_layers(source_format, options.model, state["float_tflite"], data, supported,
                                 first_sample(checked)))
     with stage(f"accuracy: {model.source_framework} vs int8 on the TFLite Micro reference", emit, timings):
         from .int8_reference import run_int8  # imports tflite-micro
