@@ -2,7 +2,6 @@
  * integer kernels compute each element. */
 #include "tinyml_fixed_point.h"
 #include "tinyml_kernels.h"
-#include "tinyml_odometer.h"
 
 static inline int32_t combine(const tinyml_binary_params *p, int32_t x1, int32_t x2)
 {
@@ -41,12 +40,26 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
     const int32_t stride1 = dims->input1_strides[rank - 1];
     const int32_t stride2 = dims->input2_strides[rank - 1];
     int32_t offset1 = 0, offset2 = 0;
-    do {
+    for (;;) {
         const int8_t *a = input1 + offset1;
         const int8_t *b = input2 + offset2;
         for (int32_t i = 0; i < inner; i++) {
             *output++ = (int8_t)combine(params, a[i * stride1], b[i * stride2]);
         }
-    } while (tinyml_next_row(rank, dims->dims, dims->input1_strides, dims->input2_strides, index, &offset1, &offset2));
-    return TINYML_KERNEL_OK;
+        /* advance the outer dims like an odometer */
+        int32_t d = rank - 2;
+        for (; d >= 0; d--) {
+            offset1 += dims->input1_strides[d];
+            offset2 += dims->input2_strides[d];
+            if (++index[d] < dims->dims[d]) {
+                break;
+            }
+            offset1 -= dims->input1_strides[d] * dims->dims[d];
+            offset2 -= dims->input2_strides[d] * dims->dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
+            return TINYML_KERNEL_OK;
+        }
+    }
 }

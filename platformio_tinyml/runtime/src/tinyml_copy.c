@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "tinyml_kernels.h"
-#include "tinyml_odometer.h"
 
 int32_t tinyml_copy_s8(const tinyml_copy_dims *dims, const int8_t *input, int8_t *output)
 {
@@ -21,7 +20,7 @@ int32_t tinyml_copy_s8(const tinyml_copy_dims *dims, const int8_t *input, int8_t
     const int32_t out_step = dims->output_strides[rank - 1];
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     int32_t in_offset = 0, out_offset = 0;
-    do {
+    for (;;) {
         const int8_t *from = input + in_offset;
         int8_t *to = output + out_offset;
         if (in_step == 1 && out_step == 1) {
@@ -31,8 +30,21 @@ int32_t tinyml_copy_s8(const tinyml_copy_dims *dims, const int8_t *input, int8_t
                 to[i * out_step] = from[i * in_step];
             }
         }
-    } while (tinyml_next_row(rank, dims->dims, dims->input_strides, dims->output_strides, index, &in_offset, &out_offset));
-    return TINYML_KERNEL_OK;
+        int32_t d = rank - 2;
+        for (; d >= 0; d--) {
+            in_offset += dims->input_strides[d];
+            out_offset += dims->output_strides[d];
+            if (++index[d] < dims->dims[d]) {
+                break;
+            }
+            in_offset -= dims->input_strides[d] * dims->dims[d];
+            out_offset -= dims->output_strides[d] * dims->dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
+            return TINYML_KERNEL_OK;
+        }
+    }
 }
 
 int32_t tinyml_fill_s8(int8_t *output, int32_t size, int8_t value)

@@ -3,7 +3,6 @@
 #include <math.h>
 
 #include "tinyml_kernels.h"
-#include "tinyml_odometer.h"
 
 int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
                                int32_t zero_point)
@@ -35,7 +34,7 @@ int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, c
     const int32_t stride1 = dims->input1_strides[rank - 1];
     const int32_t stride2 = dims->input2_strides[rank - 1];
     int32_t offset1 = 0, offset2 = 0;
-    do {
+    for (;;) {
         const float *a = input1 + offset1;
         const float *b = input2 + offset2;
         for (int32_t i = 0; i < inner; i++) {
@@ -44,6 +43,19 @@ int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, c
             value = value < activation_min ? activation_min : value;
             *output++ = activation_max < value ? activation_max : value;
         }
-    } while (tinyml_next_row(rank, dims->dims, dims->input1_strides, dims->input2_strides, index, &offset1, &offset2));
-    return TINYML_KERNEL_OK;
+        int32_t d = rank - 2;
+        for (; d >= 0; d--) {
+            offset1 += dims->input1_strides[d];
+            offset2 += dims->input2_strides[d];
+            if (++index[d] < dims->dims[d]) {
+                break;
+            }
+            offset1 -= dims->input1_strides[d] * dims->dims[d];
+            offset2 -= dims->input2_strides[d] * dims->dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
+            return TINYML_KERNEL_OK;
+        }
+    }
 }
