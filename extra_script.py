@@ -1,5 +1,5 @@
 """PlatformIO runs this for every project that has platformio-tinyml in lib_deps
-(library.json `build.extraScript`). The work is in platformio_tinyml/build_hook.py."""
+(library.json `build.extraScript`). The work is in platformio_tinyml/build_hook.py (and pipeline.py, which it runs)."""
 
 import os
 import sys

@@ -6,6 +6,7 @@ and RAM are, how much stack to reserve and which emulator machine runs the board
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +139,21 @@ def load_board(board_id: str, boards_dir: Path = BOARDS_DIR) -> Board:
 
 def all_board_ids(boards_dir: Path = BOARDS_DIR) -> list[str]:
     return sorted(p.stem for p in Path(boards_dir).glob("*.json"))
+
+
+def board_to_record(board: Board) -> dict:
+    """A JSON-able form of `board`, for the test image record the `pio test` runner reads."""
+    return dataclasses.asdict(board)
+
+
+def board_from_record(record: dict) -> Board:
+    def region(spec):
+        return MemoryRegion(**spec) if spec else None
+
+    return Board(**{
+        **record,
+        "flash": region(record.get("flash")),
+        "ram": region(record.get("ram")),
+        "qemu": QemuMachine(**record["qemu"]) if record.get("qemu") else None,
+        "renode": RenodeMachine(**record["renode"]) if record.get("renode") else None,
+    })

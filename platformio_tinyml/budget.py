@@ -16,7 +16,7 @@ class BudgetError(ValueError):
 class MemoryNeeds:
     arena: int           # TINYML_ARENA_SIZE
     arena_lower_bound: int
-    stack_reserve: int   # the board's stack reserve (0 when the board does not say)
+    stack_reserve: int   # the stack reserve: BoardProfile.stack_reserve
     model: int           # the model array, in flash
     tables: int          # constant tables the engine adds, in flash
 
@@ -25,9 +25,18 @@ def _row(what: str, size: int) -> str:
     return f"    {what:<28}{size:>12,} B"
 
 
-def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_limit: int | None) -> None:
+def _is_default(source: str | None) -> bool:
+    return (source or "").startswith("default")
+
+
+def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_limit: int | None, *,
+                 stack_reserve_source: str | None = None, flash_what: str | None = None) -> None:
     """Raises BudgetError when `needs` exceed the board (ram/flash 0 = unknown, not checked) or the
-    arena limit set with custom_tinyml_arena_size."""
+    arena limit set with custom_tinyml_arena_size.
+
+    stack_reserve_source, flash_what: BoardProfile's fields of those names. A source starting with
+    "default" marks the stack row as a default and says how to set it; flash_what is named in the
+    flash table's heading (e.g. an ESP32's app partition rather than the whole chip)."""
     if arena_limit is not None and needs.arena > arena_limit:
         raise BudgetError(
             f"{PREFIX}arena_size = {arena_limit:,} B, but the schedule needs a {needs.arena:,} B arena "
@@ -38,18 +47,21 @@ def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_lim
     flash_used = needs.model + needs.tables
     problems = []
     if ram and ram_used > ram:
+        default_stack = _is_default(stack_reserve_source)
         problems.append(
             "\n".join([
                 f"  RAM of board '{board}': {ram:,} B",
                 _row("tensor arena", needs.arena),
-                _row("stack reserve", needs.stack_reserve),
+                _row("stack reserve (default)" if default_stack else "stack reserve", needs.stack_reserve),
                 _row(f"total (over by {ram_used - ram:,} B)", ram_used),
+                *([f"    stack reserve: {stack_reserve_source}; set board_tinyml.stack_size = <bytes> in "
+                   f"platformio.ini to your firmware's stack size"] if default_stack else []),
             ])
         )
     if flash and flash_used > flash:
         problems.append(
             "\n".join([
-                f"  flash of board '{board}': {flash:,} B",
+                f"  flash of board '{board}': {flash:,} B" + (f" ({flash_what})" if flash_what else ""),
                 _row("model array", needs.model),
                 _row("engine tables", needs.tables),
                 _row(f"total (over by {flash_used - flash:,} B)", flash_used),

@@ -1,65 +1,41 @@
-"""The PlatformIO side of a build: `custom_tinyml_*` options -> int8 model -> op check -> C sources
-handed to SCons. Called by `extra_script.py` (library.json `build.extraScript`) once per
-environment of a project that lists this library in `lib_deps`.
+"""The PlatformIO side of a build. Called by `extra_script.py` (library.json `build.extraScript`) once
+per environment of a project that lists this library in `lib_deps`, inside PlatformIO's own
+interpreter, which holds PlatformIO and SCons and nothing else: this module needs no more.
 
-Stages print one line each with their duration. Conversion runs in a subprocess and only when its
-cache key changes, so a build with nothing changed never starts TensorFlow.
+What it does:
+  - compiles the library's code (runtime, generated engine, CMSIS-NN) at custom_tinyml_optimization
+    whatever the project's flags (official bare builders use -Os);
+  - under `pio test` on a board of another platform, makes the test image the emulator runs
+    (test_image.py);
+  - with a model: runs the pipeline (pipeline.py) in a Python that has what it needs
+    (provision.py) when an input changed since the last build, and hands the generated sources
+    and CMSIS-NN to SCons.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
-import shutil
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from .budget import BudgetError, MemoryNeeds, check_budget
+from .board_profile import BoardProfileError, board_profile
 from .build_messages import stop_build
-from .convert import cache, launcher
-from .convert.accuracy import float_line, summary_line
-from .convert.divergence import divergence_text
+from .convert.cache import module_source
 from .convert.errors import ConversionError
-from .convert.progress import stage
-from .convert.samples import load_samples
 from .convert.source_format import TFLITE, detect_format
-from .engine import EngineReport, UnsupportedModelError, generate_engine
-from .golden import (
-    golden_inputs,
-    quantize_samples,
-    random_samples,
-    reference_outputs,
-    reference_trace,
-    render_embedded_samples,
-    render_golden_data,
-)
-from .graph import Model, ModelFormatError, read_model, verify_model
-from .model_array import model_hash, render_model_header, write_model_sources
-from .op_check import UnsupportedOpsError, check_ops
+from .generated_files import GENERATED_FOLDER, RESULT_FILE, WORK_FOLDER
 from .options import PREFIX, OptionError, Options, parse_options
+from .provision import ProvisionError, pipeline_python
+from .python_packages import CONVERT, REFERENCE
+from .test_image import GOLDEN_SUITE, TestImageError, configure_test_image, write_test_image_record
 
-WORK_FOLDER = "tinyml"          # inside $BUILD_DIR
-GENERATED_FOLDER = "generated"  # inside WORK_FOLDER: the C sources SCons compiles
-REPORT_FILE = "conversion_report.json"
-ENGINE_REPORT_FILE = "engine_report.json"
-GOLDEN_DATA_FILE = "tinyml_golden_data.h"
-SAMPLES_FILE = "tinyml_samples.h"
-TRACE_FILE = "trace_expected.json"  # in the work folder: read by the test runner
-# The `pio test` suite (a folder of test/) that runs the golden test. Its one source file holds
-# `#include "tinyml_golden_test.c"`; the samples and expected outputs are generated.
-GOLDEN_SUITE = "test_tinyml_golden"
-MODEL_COPY = "model.tflite"
-
-
-@dataclass(frozen=True)
-class Int8Model:
-    data: bytes
-    model: Model
-    how: str              # 'used as is' | 'converted from keras' ...
-    report: dict | None   # the conversion report; None for a model used as is
+PACKAGE_DIR = Path(__file__).resolve().parent
+REQUEST_FILE = "pipeline_request.json"
 
 
 def run(env, library_root: Path) -> None:
@@ -76,36 +52,28 @@ def run(env, library_root: Path) -> None:
     start = time.perf_counter()
     project_dir = Path(env.subst("$PROJECT_DIR"))
     work_dir = Path(env.subst("$BUILD_DIR")) / WORK_FOLDER
-    verbose = bool(int(ARGUMENTS.get("PIOVERBOSE", 0)))
     raw = env.GetProjectConfig().items(env=env["PIOENV"], as_dict=True)
+    testing = bool(_running_test(env))
+    golden = _golden_suite(env)
     try:
         options = parse_options(raw, project_dir)
-        if options.model is None:
-            return
-        int8 = prepare_int8_model(options, project_dir, work_dir, env.subst("$PYTHONEXE"), library_root,
-                                  verbose, emit)
-        check_runtime_support(int8.model, options, emit)
-        generated = work_dir / GENERATED_FOLDER
-        with stage("tinyml_model.c/.h", emit):
-            write_sources_if_changed(generated, int8.data, int8.model, provenance(options, int8))
-        board = env.BoardConfig()
-        engine = generate_schedule(int8, board.get("build.cpu", "host"), generated, work_dir, emit)
-        check_budget(
-            board.id, int(board.get("upload.maximum_ram_size", 0)), int(board.get("upload.maximum_size", 0)),
-            MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, int(board.get("tinyml.stack_size", 0)),
-                        len(int8.data), engine.constant_table_bytes),
-            options.arena_size,
-        )
-        kernels = kernel_sources()
-        if options.embed_samples:
-            with stage(f"{options.embed_samples} samples embedded as tinyml_samples.h", emit):
-                write_embedded_samples(int8, options, project_dir, generated)
-        golden = golden_suite_running(env)
-        if golden:
-            with stage("golden samples and TFLite Micro's reference outputs", emit):
-                write_golden_data(int8, options, project_dir, generated)
-    except (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError, UnsupportedModelError,
-            BudgetError, KernelSourcesMissing) as exc:
+        board = _board_profile(env, raw, project_dir)
+        if testing:
+            configure_test_image(env, default_env, board, options, work_dir)
+    except (OptionError, BoardProfileError, TestImageError) as exc:
+        stop_build(env, str(exc))
+        return
+    # Flags for the library's own sources, and for what the hook adds below.
+    env.Append(CCFLAGS=[f"-{options.optimization}"])
+    if testing:
+        write_test_image_record(env, default_env, board, work_dir)
+    if options.model is None:
+        return
+    try:
+        kernels = kernel_sources(env)
+        result = model_sources(options, raw, board, project_dir, work_dir, library_root, golden,
+                               verbose=bool(int(ARGUMENTS.get("PIOVERBOSE", 0))))
+    except (OptionError, ConversionError, ProvisionError, PipelineError) as exc:
         stop_build(env, str(exc))
         return
     if options.profile:
@@ -114,259 +82,139 @@ def run(env, library_root: Path) -> None:
         env.Append(CPPDEFINES=["TINYML_TRACE"])
     if golden:
         # The suite's one source file includes tinyml_golden_test.c from here.
-        env.Append(CPPPATH=[str(library_root / "platformio_tinyml" / "golden_suite")])
+        env.Append(CPPPATH=[str(PACKAGE_DIR / "golden_suite")])
+    generated = work_dir / GENERATED_FOLDER
     # The headers must be visible to the project's sources too: PlatformIO passes a library's
     # CPPPATH additions on to everything that depends on the library.
     env.Append(CPPPATH=[str(generated), str(kernels / "Include")])
     env.BuildSources(str(work_dir / "build"), str(generated))
     # All of CMSIS-NN is compiled once per environment; the linker keeps what the schedule calls.
     env.BuildSources(str(work_dir / "cmsis-nn"), str(kernels / "Source"))
-    emit(f"tinyml: model ready, {int8.how} ({time.perf_counter() - start:.1f} s in all)")
+    unchanged = ": nothing changed since the last build" if result.get("cached") else ""
+    emit(f"tinyml: model ready, {result['how']}{unchanged} ({time.perf_counter() - start:.1f} s in all)")
 
 
-def golden_suite_running(env) -> bool:
-    """True while `pio test` builds the golden suite: the test folder named GOLDEN_SUITE."""
-    from SCons.Script import DefaultEnvironment
-
-    name = env.get("PIOTEST_RUNNING_NAME") or DefaultEnvironment().get("PIOTEST_RUNNING_NAME")
-    return bool(name) and Path(name).name == GOLDEN_SUITE
-
-
-def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, count: int):
-    """Up to `count` samples per input, quantized like the device's inputs, and where they came from:
-    validation samples, else calibration samples, else random int8 numbers."""
-    graph = int8.model.subgraphs[0]
-    inputs = [graph.tensors[i] for i in graph.inputs]
-    source, option = (options.validation, "validation") if options.validation else (options.calibration, "calibration")
-    if source is None or source.kind == "random":
-        where = f"random int8 inputs (seed 0); set {PREFIX}validation for real samples"
-        return random_samples(inputs, count), None, where
-    floats = load_samples(source.kind, source.text, source.path, PREFIX + option, [t.name for t in inputs],
-                          [t.shape for t in inputs], project_dir)
-    labels = None
-    if source.kind == "files" and source.path.suffix.lower() == ".npz":
-        with np.load(source.path) as archive:
-            labels = next((archive[key] for key in ("y", "labels") if key in archive), None)
-    return quantize_samples(floats, inputs), labels, f"{PREFIX}{option} = {source.text}"
-
-
-def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
-    per_input, labels, where = model_inputs_as_int8(int8, options, project_dir, options.embed_samples)
-    if len(per_input) != 1:
-        raise ConversionError(f"{PREFIX}embed_samples: the model has {len(per_input)} inputs; embedding "
-                              f"samples works for single-input models only.")
-    inputs = per_input[0][: options.embed_samples]
-    labels = None if labels is None else labels[: len(inputs)]
-    text = render_embedded_samples(inputs, labels, f"{len(inputs)} samples: {where}")
-    _write_text_if_changed(generated / SAMPLES_FILE, text)
-
-
-def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
-    """tinyml_golden_data.h: test samples and the reference's outputs for them."""
-    graph = int8.model.subgraphs[0]
-    inputs = [graph.tensors[i] for i in graph.inputs]
-    per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
-    samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
-                                len(graph.outputs))
-    text = render_golden_data(samples, options.tolerance, options.profile, options.trace,
-                              f"{len(samples)} samples: {where}")
-    _write_text_if_changed(generated / GOLDEN_DATA_FILE, text)
-    if options.trace:
-        trace = {"ops": {op.index: op.opcode for op in graph.operators},
-                 "expected": reference_trace(int8.data, graph, [sample.inputs for sample in samples])}
-        _write_text_if_changed(generated.parent / TRACE_FILE, json.dumps(trace) + "\n")
-
-
-class KernelSourcesMissing(RuntimeError):
+class PipelineError(RuntimeError):
     pass
-
-
-def kernel_sources() -> Path:
-    """CMSIS-NN's sources, provisioned by `tinyml setup`."""
-    from .offline_setup import cmsis_nn_dir
-
-    folder = cmsis_nn_dir()
-    if not (folder / "Source").is_dir():
-        raise KernelSourcesMissing(f"CMSIS-NN's sources are not installed (no {folder}): run `tinyml setup` once")
-    return folder
-
-
-def generate_schedule(int8: Int8Model, core: str, generated: Path, work_dir: Path, emit) -> EngineReport:
-    """The engine's C schedule for this core, and a JSON record of what it costs."""
-    with stage(f"schedule for {core}", emit):
-        try:
-            engine = generate_engine(int8.model, int8.data, generated, core)
-        except ValueError as exc:  # a core the engine has no kernel path for
-            raise UnsupportedModelError(int8.model.source, [f"board build.cpu: {exc}"]) from None
-    record = {
-        "core": core, "kernel_path": engine.kernel_path.value, "arena_bytes": engine.arena_bytes,
-        "arena_lower_bound": engine.arena_lower_bound, "constant_table_bytes": engine.constant_table_bytes,
-        "model_bytes": len(int8.data), "kernels": list(engine.kernels),
-    }
-    _write_text_if_changed(work_dir / ENGINE_REPORT_FILE, json.dumps(record, indent=2) + "\n")
-    emit(f"tinyml: {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
-         f"(lower bound {engine.arena_lower_bound:,} B), model {len(int8.data):,} B, "
-         f"{len(engine.kernels)} kernel calls")
-    return engine
 
 
 def emit(line: str) -> None:
     print(line, flush=True)
 
 
-def prepare_int8_model(options: Options, project_dir: Path, work_dir: Path, python: str,
-                       library_root: Path, verbose: bool, emit: Callable[[str], None]) -> Int8Model:
-    """The int8 .tflite for `options`: the file itself when it is int8, else a (cached) conversion."""
-    what = f"{PREFIX}model = {options.model_text}"
-    source_format = detect_format(options.model, options.model_text)
-    if source_format == TFLITE:
-        data = options.model.read_bytes()
-        model = read_model(data, source=options.model_text)
-        verify_model(model)
-        if is_int8_model(model):
-            return Int8Model(data, model, "int8 .tflite used as is", None)
-    if options.calibration is None:
-        raise ConversionError(
-            f"{what} is a float model: making it int8 needs calibration samples. Set "
-            f"{PREFIX}calibration to a .npz/.npy file or a folder of them, or to a Python "
-            f"module:function returning samples (or to random, to try a build without real data)."
-        )
-    key = cache.conversion_key(options.model, _sample_files(options, project_dir),
-                               {"format": source_format, **options.conversion_settings()})
-    entry = cache.lookup(key)
-    if entry is None:
-        launcher.require_converters(source_format, python, what)
-        request = {"options": options.written, "project_dir": str(project_dir), "format": source_format}
-        with stage(f"converted {options.model_text} to int8", emit):
-            entry = launcher.convert_in_subprocess(python, library_root, key, request, work_dir, verbose, emit)
-    else:
-        emit(f"tinyml: conversion of {options.model_text} cached ({key[:12]})")
-    data = (entry / cache.MODEL_FILE).read_bytes()
-    report = json.loads((entry / cache.REPORT_FILE).read_text(encoding="utf-8"))
-    _copy_if_changed(entry / cache.MODEL_FILE, work_dir / MODEL_COPY)
-    _copy_if_changed(entry / cache.REPORT_FILE, work_dir / REPORT_FILE)
-    model = read_model(data, source=f"the int8 conversion of {options.model_text}")
-    verify_model(model)
-    for warning in report["warnings"]:
-        emit(f"tinyml: warning: {warning}")
-    conversion = report.get("conversion") or {}
-    if conversion.get("onnx2tf_options"):
-        emit(f"tinyml: onnx2tf options: {conversion['onnx2tf_options']} "
-             f"({len(conversion['attempts'])} attempt(s))")
-    if report.get("float_check"):
-        emit(f"tinyml: {float_line(report['float_check'])}")
-    emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
-         f"(details: {work_dir / REPORT_FILE})")
-    check_float(report.get("float_check"), options)
-    check_agreement(report["accuracy"], options)
-    return Int8Model(data, model, f"converted from {source_format}", report)
+def _running_test(env) -> str | None:
+    from SCons.Script import DefaultEnvironment
+
+    return env.get("PIOTEST_RUNNING_NAME") or DefaultEnvironment().get("PIOTEST_RUNNING_NAME")
 
 
-def is_int8_model(model: Model) -> bool:
-    graph = model.subgraphs[0]
-    return all(graph.tensors[i].dtype == "int8" for i in (*graph.inputs, *graph.outputs))
+def _golden_suite(env) -> bool:
+    """True while `pio test` builds the golden suite: the test folder named GOLDEN_SUITE."""
+    name = _running_test(env)
+    return bool(name) and Path(name).name == GOLDEN_SUITE
 
 
-DEFAULT_MIN_AGREEMENT = 97.0   # percent, outputs with several classes
-DEFAULT_MIN_SNR = 20.0         # dB, other outputs
-DEFAULT_MIN_FLOAT_COSINE = 0.9999
+def _board_profile(env, raw: dict, project_dir: Path):
+    """The board's core and memory budget; `platform = native` may have no board at all."""
+    platform = env.PioPlatform()
+    # Where an ESP32 framework keeps its partition tables (the app partition is the flash budget).
+    frameworks = {name: Path(folder) for name in ("framework-arduinoespressif32", "framework-espidf")
+                  if name in platform.packages and (folder := platform.get_package_dir(name))}
+    config = env.BoardConfig() if "BOARD" in env else None
+    return board_profile(config.id if config else None, config.manifest if config else None, raw, project_dir,
+                         Path(platform.get_dir()), frameworks)
 
 
-def check_float(check: dict | None, options: Options) -> None:
-    """The float TFLite must compute what the source model computes."""
-    if not check:
-        return
-    threshold = options.min_float_cosine if options.min_float_cosine is not None else DEFAULT_MIN_FLOAT_COSINE
-    if check["cosine"] >= threshold:
-        return
-    worst = min(check["outputs"], key=lambda o: o["cosine"])
-    raise ConversionError(
-        f"{PREFIX}min_float_cosine = {threshold:g}: the converted float model does not compute what "
-        f"{options.model_text} computes in {check['source_framework']}: output '{worst['name']}' has cosine "
-        f"similarity {worst['cosine']:.6f} and max abs error {worst['max_abs_error']:.3g} over "
-        f"{check['samples']} {check['sample_source']} samples{_divergence_clause(check.get('first_divergence'))}. "
-        f"The converter got it wrong; no C was generated."
-    )
+def kernel_sources(env) -> Path:
+    """CMSIS-NN's sources, unpacked from PyPI into PlatformIO's packages on first use."""
+    from .offline_setup import SetupError, cmsis_nn_dir, ensure_cmsis_nn, platformio_packages_dir
+
+    folder = cmsis_nn_dir()
+    if not (folder / "Source").is_dir():
+        emit(f"tinyml: installing CMSIS-NN's sources into {folder} (once per machine)")
+        try:
+            ensure_cmsis_nn(platformio_packages_dir())
+        except SetupError as exc:
+            raise PipelineError(f"CMSIS-NN's sources could not be installed: {exc}") from None
+    return folder
 
 
-def _divergence_clause(divergence: dict | None) -> str:
-    if not divergence:
-        return ""
-    if "unavailable" in divergence:
-        return f" ({divergence['unavailable']})"
-    return f"; {divergence_text(divergence)}"
+def model_sources(options: Options, raw: dict, board, project_dir: Path, work_dir: Path, library_root: Path,
+                  golden: bool, verbose: bool) -> dict:
+    """The generated sources for this build: those of the last build when no input changed, else
+    made anew by the pipeline in a Python that can run it."""
+    request = {
+        "options": {key: value for key, value in raw.items() if key.startswith(PREFIX)},
+        "project_dir": str(project_dir), "work_dir": str(work_dir), "library_root": str(library_root),
+        "board": dataclasses.asdict(board), "golden": golden,
+    }
+    stamp = input_stamp(request, options, project_dir)
+    previous = _read_json(work_dir / RESULT_FILE)
+    if previous and previous.get("status") == "ok" and previous.get("stamp") == stamp and \
+            (work_dir / GENERATED_FOLDER).is_dir():
+        return {**previous, "cached": True}
+    needs_converters = detect_format(options.model, options.model_text) != TFLITE
+    package_sets = (REFERENCE, CONVERT) if needs_converters else (REFERENCE,)
+    result = _run_pipeline(request, options, package_sets, work_dir, verbose)
+    if result.get("status") == "needs" and CONVERT not in package_sets:
+        result = _run_pipeline(request, options, (REFERENCE, CONVERT), work_dir, verbose)
+    if result.get("status") != "ok":
+        raise PipelineError(result.get("message", "the model pipeline failed"))
+    result["stamp"] = stamp
+    (work_dir / RESULT_FILE).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
 
 
-def check_agreement(accuracy: dict, options: Options) -> None:
-    """int8 vs the source: top-1 agreement for outputs with several classes, SNR for the others."""
-    reference = f"source model ({accuracy['reference']})" if accuracy.get("reference") else "float one"
-    minimum = options.min_agreement if options.min_agreement is not None else DEFAULT_MIN_AGREEMENT
-    if accuracy["top1_agreement"] is not None:
-        agreement = accuracy["top1_agreement"] * 100
-        if agreement < minimum:
-            worst = min((o for o in accuracy.get("outputs", []) if o.get("top1_agreement") is not None),
-                        key=lambda o: o["top1_agreement"], default=None)
-            where = f" (worst output '{worst['name']}')" if worst and len(accuracy["outputs"]) > 1 else ""
-            raise ConversionError(
-                f"{PREFIX}min_agreement = {minimum:g}: the int8 model agrees with the {reference} on only "
-                f"{agreement:.1f}% of {accuracy['samples']} {accuracy['sample_source']} "
-                f"samples (SNR {accuracy['snr_db']:.1f} dB){where}. Give more representative calibration "
-                f"samples, or lower the threshold."
-            )
-    min_snr = options.min_snr if options.min_snr is not None else DEFAULT_MIN_SNR
-    for output in accuracy.get("outputs", []):
-        if output.get("top1_agreement") is None and output["snr_db"] < min_snr:
-            raise ConversionError(
-                f"{PREFIX}min_snr = {min_snr:g}: the int8 model's output '{output['name']}' is only "
-                f"{output['snr_db']:.1f} dB from the {reference}'s (max abs error {output['max_abs_error']:.3g}) "
-                f"on {accuracy['samples']} {accuracy['sample_source']} samples. Give more representative "
-                f"calibration samples, or lower the threshold."
-            )
+def _run_pipeline(request: dict, options: Options, package_sets, work_dir: Path, verbose: bool) -> dict:
+    from platformio.project.config import ProjectConfig
+
+    core_dir = Path(ProjectConfig.get_instance().get("platformio", "core_dir"))
+    python = pipeline_python(package_sets, core_dir, options.python, emit)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    request_file = work_dir / REQUEST_FILE
+    request_file.write_text(json.dumps({**request, "verbose": verbose}, indent=2) + "\n", encoding="utf-8")
+    result_file = work_dir / RESULT_FILE
+    result_file.unlink(missing_ok=True)
+    environment = dict(os.environ)
+    # The subprocess imports this library's package, wherever PlatformIO put the library.
+    library_root = request["library_root"]
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [library_root, environment.get("PYTHONPATH")]))
+    process = subprocess.Popen([python, "-m", "platformio_tinyml.pipeline", str(request_file)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+    tail = []
+    for line in process.stdout:
+        emit(line.rstrip("\n"))
+        tail = (tail + [line.rstrip("\n")])[-15:]
+    status = process.wait()
+    result = _read_json(result_file)
+    if result is None:
+        raise PipelineError(f"the model pipeline ({python}) stopped with status {status} before it finished; "
+                            f"its last output:\n    " + "\n    ".join(tail or ["(none)"]))
+    return result
 
 
-def check_runtime_support(model: Model, options: Options, emit: Callable[[str], None]) -> None:
-    from .engine import supported_ops
-
-    with stage(f"ops checked against runtime '{options.runtime}'", emit):
-        check_ops(model, supported_ops(), options.runtime, options.model_text)
-
-
-def provenance(options: Options, int8: Int8Model) -> str:
-    lines = [f"Model: {options.model_text} ({int8.how}), SHA-256 of the int8 model {model_hash(int8.data)[:16]}...",
-             f"Options: {options.summary()}"]
-    # The text lands inside a C comment.
-    return "\n * ".join(line.replace("*/", "* /") for line in lines)
-
-
-def write_sources_if_changed(folder: Path, data: bytes, model: Model, provenance_text: str) -> None:
-    """Rewrites tinyml_model.c/.h only when their content changes, so SCons recompiles nothing
-    on a build where nothing changed. The header holds the model's hash and the provenance."""
-    header = folder / "tinyml_model.h"
-    if (folder / "tinyml_model.c").is_file() and header.is_file() and \
-            header.read_text(encoding="utf-8") == render_model_header(data, model, provenance_text):
-        return
-    write_model_sources(folder, data, model, provenance_text)
-
-
-def _sample_files(options: Options, project_dir: Path) -> list[Path]:
-    """What the samples' content hash is taken over; a function's samples by its module's source."""
-    files = []
+def input_stamp(request: dict, options: Options, project_dir: Path) -> str:
+    """sha256 over everything the generated sources depend on: the request (options, board, golden
+    or not), the bytes of the model and the samples, and this package's code."""
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode())
+    files = [options.model]
     for source in (options.calibration, options.validation):
-        if source is None or source.kind == "random":
-            continue
-        files.append(source.path if source.kind == "files" else cache.module_source(source.text, project_dir))
-    return files
+        if source is not None and source.kind == "files":
+            files.append(source.path)
+        elif source is not None and source.kind == "function":
+            files.append(module_source(source.text, project_dir))
+    for path in files:
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(str(file).encode() + b"\0" + hashlib.sha256(file.read_bytes()).digest())
+    for file in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
 
 
-def _write_text_if_changed(path: Path, text: str) -> None:
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _copy_if_changed(source: Path, target: Path) -> None:
-    if target.is_file() and target.read_bytes() == source.read_bytes():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

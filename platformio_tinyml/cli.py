@@ -10,7 +10,7 @@ from .boards import BoardError, all_board_ids, load_board
 
 
 def cmd_setup(_args) -> int:
-    from .offline_setup import SetupError, run_setup
+    from .offline_setup import SetupError, official_platforms_note, run_setup
 
     started = time.monotonic()
     print("platformio-tinyml set-up:")
@@ -21,6 +21,9 @@ def cmd_setup(_args) -> int:
         return 1
     took = time.monotonic() - started
     print(f"{'Set up' if changed else 'Ready'} in {took:.1f} s: `pio run` and `pio test` work offline.")
+    note = official_platforms_note()
+    if note:
+        print(note)
     return 0
 
 
@@ -52,7 +55,7 @@ def cmd_convert(args) -> int:
     """The build's conversion path (cache, subprocess, checks) on a model, outside PlatformIO."""
     from pathlib import Path
 
-    from .build_hook import check_runtime_support, emit, prepare_int8_model
+    from .pipeline import check_runtime_support, emit, prepare_int8_model
     from .convert.errors import ConversionError
     from .graph import ModelFormatError
     from .op_check import UnsupportedOpsError

@@ -6,6 +6,13 @@ import os
 import tempfile
 from pathlib import Path
 
+WORK_FOLDER = "tinyml"              # inside $BUILD_DIR: everything the library writes for a build
+GENERATED_FOLDER = "generated"      # inside WORK_FOLDER: the C sources SCons compiles
+RESULT_FILE = "pipeline_result.json"  # inside WORK_FOLDER: what the last pipeline run made, and from what
+TEST_IMAGE_FILE = "test_image.json"   # inside WORK_FOLDER: the program `pio test` runs, and where
+TRACE_FILE = "trace_expected.json"    # inside GENERATED_FOLDER: the reference's per-op hashes
+DEVICE_REPORT_FILE = "device_report.json"  # inside WORK_FOLDER: what the golden firmware printed
+
 
 def write_files_whole(folder: Path, texts: dict[str, str]) -> None:
     """Writes each `name: text` into `folder`. All are staged first and then swapped in, so a failure

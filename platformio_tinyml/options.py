@@ -24,7 +24,9 @@ QUANTIZATIONS = ("int8", "int16x8")
 
 # Options this module does not interpret but which are ours, so they are not reported as typos:
 # the emulator options belong to the PlatformIO platform (see the README).
-OTHER_KNOWN_OPTIONS = ("emulator", "emulator_timeout")
+OTHER_KNOWN_OPTIONS = ("emulator", "emulator_timeout", "qemu_machine")
+# GCC optimization levels the library's own code may be compiled at.
+OPTIMIZATIONS = ("O2", "O3", "Os", "O1", "O0", "Ofast")
 
 _MODULE_FUNCTION = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _SIZE = re.compile(r"^(\d+)\s*(|k|kb|kib|m|mb|mib)$", re.IGNORECASE)
@@ -63,6 +65,8 @@ class Options:
     written: dict[str, str]            # the custom_tinyml_* entries as written, for the converter
     min_float_cosine: float | None = None  # float TFLite vs source model; None: 0.9999
     min_snr: float | None = None           # dB, int8 vs source for outputs without classes; None: 20
+    optimization: str = "O2"               # GCC -O level of the runtime, engine and CMSIS-NN
+    python: str | None = None              # the Python that runs the model pipeline; None: chosen
 
     def conversion_settings(self) -> dict:
         """The options that change the converted model or its accuracy report (the cache key)."""
@@ -90,7 +94,8 @@ class Options:
 
 
 OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
-                "arena_size", "min_agreement", "min_float_cosine", "min_snr", "test_samples", "tolerance", "profile", "trace", "embed_samples")
+                "arena_size", "min_agreement", "min_float_cosine", "min_snr", "test_samples", "tolerance", "profile",
+                "trace", "embed_samples", "optimization", "python")
 DEFAULT_TEST_SAMPLES = 8
 
 
@@ -134,6 +139,8 @@ def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
         written={PREFIX + name: value for name, value in values.items()},
         min_float_cosine=_fraction("min_float_cosine", values.get("min_float_cosine", "")),
         min_snr=_decibels("min_snr", values.get("min_snr", "")),
+        optimization=_optimization(values.get("optimization", "")),
+        python=_python(values.get("python", ""), project_dir),
     )
 
 
@@ -276,3 +283,19 @@ def _yes_no(name: str, text: str) -> bool:
     if lowered in ("yes", "true", "1", "on"):
         return True
     raise OptionError(f"{PREFIX}{name} = {text}: write yes or no.")
+
+
+def _optimization(text: str) -> str:
+    if not text:
+        return "O2"
+    level = text.removeprefix("-")
+    if level not in OPTIMIZATIONS:
+        raise OptionError(f"{PREFIX}optimization = {text}: write one of {', '.join(OPTIMIZATIONS)} "
+                          f"(GCC's -O levels; O2 is the default and what the figures are measured at).")
+    return level
+
+
+def _python(text: str, project_dir: Path) -> str | None:
+    if not text:
+        return None
+    return str(_resolve(project_dir, text))

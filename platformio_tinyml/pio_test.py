@@ -19,36 +19,41 @@ from platformio.exception import ReturnErrorCode
 from platformio.test.exception import UnitTestSuiteError
 from platformio.test.runners.unity import UnityTestRunner
 
-from .boards import board_from_manifest
+from .device_report import first_differing_ops, format_profile, format_summary, read_device_report
 from .emulate import DEFAULT_TIMEOUT_S, EmulatorUnavailable, run_firmware
-from .golden import first_differing_ops, format_profile, format_summary, read_device_report
-from .offline_setup import unity_library_dir
-
-
-def _unity_lib_deps() -> list[str]:
-    unity = unity_library_dir()
-    return [f"symlink://{unity}"] if unity.is_dir() else []
+from .generated_files import DEVICE_REPORT_FILE, GENERATED_FOLDER, TRACE_FILE, WORK_FOLDER
+from .offline_setup import SetupError, ensure_unity, platformio_packages_dir, unity_library_dir
+from .test_image import read_record
 
 
 class CustomTestRunner(UnityTestRunner):
-    EXTRA_LIB_DEPS = _unity_lib_deps()
     # 64-bit and double assertions on: inference tests compare instruction counts and float outputs.
     UNITY_CONFIG_H = UnityTestRunner.UNITY_CONFIG_H.replace(
         "#define UNITY_CONFIG_H", "#define UNITY_CONFIG_H\n#define UNITY_SUPPORT_64\n#define UNITY_INCLUDE_DOUBLE", 1
     )
 
-    def setup(self):
-        if not self.EXTRA_LIB_DEPS:
-            raise UnitTestSuiteError(
-                f"the Unity test framework is not installed at {unity_library_dir()}: run `tinyml setup`"
-            )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # PlatformIO reads this before it installs the project's libraries. Unity comes from PyPI
+        # (PlatformIO's registry copy may be out of reach), unpacked once per machine.
+        unity = unity_library_dir()
+        if not unity.is_dir():
+            click.echo(f"tinyml: installing the Unity test framework into {unity} (once per machine)")
+            try:
+                ensure_unity(platformio_packages_dir())
+            except SetupError as exc:
+                raise UnitTestSuiteError(f"the Unity test framework could not be installed: {exc}") from None
+        self.EXTRA_LIB_DEPS = [f"symlink://{unity}"]
 
     def _option(self, name, default=None):
         return self.project_config.get(f"env:{self.test_suite.env_name}", name, default)
 
-    def _board(self):
-        config = self.platform.board_config(self._option("board"))
-        return board_from_manifest(config.id, config.manifest, config.manifest_path)
+    def _build_dir(self) -> Path:
+        return Path(self.project_config.get("platformio", "build_dir")) / self.test_suite.env_name
+
+    def _is_cortex_m(self) -> bool:
+        board = self._option("board")
+        return bool(board) and self.platform.board_config(board).get("build.cpu", "").startswith("cortex-m")
 
     def get_unity_framework_config(self):
         # Every board here prints through stdio: semihosting on the emulated cores, the terminal on the host.
@@ -58,7 +63,7 @@ class CustomTestRunner(UnityTestRunner):
         if self.options.without_building:
             return
         click.secho("Building...", bold=True)
-        targets = ["__test"] + (["checkprogsize"] if self._board().is_arm else [])
+        targets = ["__test"] + (["checkprogsize"] if self._is_cortex_m() else [])
         try:
             self.run_project_targets(targets)
         except ReturnErrorCode as exc:
@@ -73,8 +78,8 @@ class CustomTestRunner(UnityTestRunner):
         report = read_device_report(output)
         if not report["instructions_per_sample"] and not report["ops"]:
             return
-        folder = build_dir / "tinyml"
-        trace_file = folder / "trace_expected.json"
+        folder = build_dir / WORK_FOLDER
+        trace_file = folder / GENERATED_FOLDER / TRACE_FILE
         if trace_file.is_file():
             trace = json.loads(trace_file.read_text(encoding="utf-8"))
             expected = [{int(op): value for op, value in sample.items()} for sample in trace["expected"]]
@@ -83,18 +88,22 @@ class CustomTestRunner(UnityTestRunner):
             for line in report["first_differing_ops"]:
                 click.secho(f"tinyml: {line}", fg="red")
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "device_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        (folder / DEVICE_REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         click.echo(format_summary(report))
         if report["ops"]:
             click.echo(format_profile(report))
-        click.echo(f"tinyml: details in {folder / 'device_report.json'}")
+        click.echo(f"tinyml: details in {folder / DEVICE_REPORT_FILE}")
 
     def stage_testing(self):
         if self.options.without_testing:
             return
-        board = self._board()
-        build_dir = Path(self.project_config.get("platformio", "build_dir")) / self.test_suite.env_name
-        program = build_dir / ("firmware" if board.is_native else "firmware.elf")
+        build_dir = self._build_dir()
+        record = read_record(build_dir / WORK_FOLDER)
+        if record is None:
+            raise UnitTestSuiteError(
+                f"the test build of environment '{self.test_suite.env_name}' did not say which program to run "
+                f"(no {build_dir / WORK_FOLDER}/test_image.json): add platformio-tinyml to its lib_deps.")
+        program, board = record
         timeout_s = float(self._option("custom_tinyml_emulator_timeout", DEFAULT_TIMEOUT_S))
         click.secho(f"Testing on {'the host' if board.is_native else board.name}...", bold=True)
         try:

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 from model_fixtures import float_models, requires_tensorflow
 
-from platformio_tinyml.build_hook import check_runtime_support, prepare_int8_model
+from platformio_tinyml.pipeline import check_runtime_support, prepare_int8_model
 from platformio_tinyml.convert.errors import ConversionError
 from platformio_tinyml.graph import op_census
 from platformio_tinyml.options import parse_options

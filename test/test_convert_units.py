@@ -158,7 +158,7 @@ def test_the_build_hook_imports_no_tensorflow():
 
 
 def test_accuracy_thresholds_have_defaults_and_options(tmp_path):
-    from platformio_tinyml.build_hook import check_agreement, check_float
+    from platformio_tinyml.pipeline import check_agreement, check_float
     from platformio_tinyml.options import OptionError, parse_options
 
     defaults = parse_options({}, tmp_path)

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 from model_fixtures import float_models, requires_tensorflow
 
-from platformio_tinyml.build_hook import prepare_int8_model
+from platformio_tinyml.pipeline import prepare_int8_model
 from platformio_tinyml.convert.errors import ConversionError
 from platformio_tinyml.options import parse_options
 

@@ -48,7 +48,7 @@ def board_project(tmp_path_factory):
 def keras_transformer(tmp_path_factory) -> bytes:
     """The conversion tests' Keras MultiHeadAttention + LayerNormalization model (batch 1), made int8
     by prepare_int8_model (the build hook's path; cached for the session)."""
-    from platformio_tinyml.build_hook import prepare_int8_model
+    from platformio_tinyml.pipeline import prepare_int8_model
     from platformio_tinyml.options import parse_options
 
     base = tmp_path_factory.getbasetemp()

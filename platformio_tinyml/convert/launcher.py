@@ -30,10 +30,14 @@ def missing_modules(source_format: str) -> list[str]:
     return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
+class ConvertersMissing(ConversionError):
+    """This Python cannot convert the model; the build hook then picks one that can."""
+
+
 def require_converters(source_format: str, python: str, what: str) -> None:
     missing = missing_modules(source_format)
     if missing:
-        raise ConversionError(
+        raise ConvertersMissing(
             f"{what}: converting this {source_format} model needs {', '.join(missing)}, which the "
             f"Python that runs PlatformIO ({python}) cannot import. Install them with:\n"
             f"    {python} -m pip install '{INSTALL_SPEC}'"

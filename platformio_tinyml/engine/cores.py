@@ -1,4 +1,4 @@
-"""Which CMSIS-NN code path a core compiles, from the board's `build.cpu`.
+"""Which CMSIS-NN code path a core compiles, from the board's `build.cpu` (ESP32s: `build.mcu`).
 
 CMSIS-NN picks its path from the compiler's predefined macros: __ARM_FEATURE_MVE (Helium) -> MVE,
 __ARM_FEATURE_DSP -> DSP, else plain C. Scratch-buffer sizes depend on the path, so the planner
@@ -26,6 +26,11 @@ KERNEL_PATHS = {
     "cortex-m33": KernelPath.DSP,
     "cortex-m55": KernelPath.MVE,
     "cortex-m85": KernelPath.MVE,
+    # Xtensa (ESP32 family, named by build.mcu: no espressif32 manifest has build.cpu): CMSIS-NN's
+    # portable C; where esp-nn exists its kernels are chosen when the schedule is compiled.
+    "esp32": KernelPath.PLAIN_C,
+    "esp32s2": KernelPath.PLAIN_C,
+    "esp32s3": KernelPath.PLAIN_C,
     "host": KernelPath.PLAIN_C,
 }
 

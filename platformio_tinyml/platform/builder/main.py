@@ -24,9 +24,12 @@ if str(PACKAGE_PARENT) not in sys.path:
 
 from platformio_tinyml.boards import BoardError, board_from_manifest  # noqa: E402
 from platformio_tinyml.build_messages import stop_build  # noqa: E402
+from platformio_tinyml.generated_files import WORK_FOLDER  # noqa: E402
 from platformio_tinyml.linker_script import render_linker_script  # noqa: E402
+from platformio_tinyml.test_image import write_record  # noqa: E402
 
 SUPPORT_DIR = Path(platform.get_dir()) / "support"
+RUNTIME_DIR = PACKAGE_PARENT / "platformio_tinyml" / "runtime"
 
 try:
     board = board_from_manifest(board_config.id, board_config.manifest, board_config.manifest_path)
@@ -74,8 +77,8 @@ def configure_cortex_m():
         CCFLAGS=cpu_flags + ["-O2", "-g", "-ffunction-sections", "-fdata-sections", "-Wall"],
         CFLAGS=["-std=gnu11"],
         CXXFLAGS=["-std=gnu++17", "-fno-exceptions", "-fno-rtti"],
-        CPPDEFINES=[("TINYML_CPU_CLOCK_HZ", f"{board.cpu_clock_hz}u")],
-        CPPPATH=[str(SUPPORT_DIR)],
+        CPPDEFINES=[("TINYML_CPU_CLOCK_HZ", f"{board.cpu_clock_hz}u"), ("TINYML_HAS_INSTRUCTION_COUNTER", 1)],
+        CPPPATH=[str(RUNTIME_DIR / "include")],
         LIBS=["m"],
         LINKFLAGS=cpu_flags
         + [
@@ -96,10 +99,11 @@ def configure_native():
         CCFLAGS=["-O2", "-g", "-Wall"],
         CFLAGS=["-std=gnu11"],
         CXXFLAGS=["-std=gnu++17"],
-        CPPPATH=[str(SUPPORT_DIR)],
+        CPPPATH=[str(RUNTIME_DIR / "include")],
         LIBS=["m"],
     )
-    env.BuildSources("$BUILD_DIR/tinyml_board", str(SUPPORT_DIR), src_filter="-<*> +<board_native.c>")
+    # The host has no instruction counter: the runtime's defaults say so.
+    env.BuildSources("$BUILD_DIR/tinyml_board", str(RUNTIME_DIR / "src"), src_filter="-<*> +<tinyml_board_defaults.c>")
 
 
 def configure_without_compiler():
@@ -135,7 +139,6 @@ def run_in_emulator(target, source, env):  # noqa: ARG001 - SCons action signatu
     return 0 if result.ok else 1
 
 
-# One program name on every board, so the emulator runner and `pio test` know where to look.
 env.Replace(PROGNAME="firmware")
 if board.is_native:
     configure_native()
@@ -145,6 +148,8 @@ else:
     configure_without_compiler()
 
 target_program = env.BuildProgram()  # also defines `checkprogsize`, run by default when SIZETOOL is set
+# What `pio test` runs, and where (the runner reads it).
+write_record(Path(env.subst("$BUILD_DIR")) / WORK_FOLDER, Path(env.subst("$BUILD_DIR/${PROGNAME}${PROGSUFFIX}")), board)
 if board.is_arm:
     env.AddPlatformTarget("size", target_program, env.VerboseAction("$SIZEPRINTCMD", "Program size"), "Program Size")
 

@@ -1,8 +1,11 @@
-/* Board support of the platformio-tinyml development platform: the instruction counter.
+/* Board support: the instruction counter and the stack high-water mark.
  *
  * On an emulated board (QEMU with -icount, one virtual nanosecond per guest instruction) SysTick
- * runs from the core clock, so its ticks convert exactly into guest instructions. The counter
- * starts before main(). On the host (`native` board) there is no instruction counter. */
+ * runs from the core clock, so its ticks convert exactly into guest instructions. The start-up
+ * code of the library's emulated images (the platformio-tinyml platform's boards, and `pio test`
+ * images on other platforms' Cortex-M boards) starts the counter before main() and defines
+ * TINYML_HAS_INSTRUCTION_COUNTER=1. Everywhere else (the host, a firmware with its own start-up)
+ * the runtime's weak defaults return 0, so code using these functions builds on any board. */
 #ifndef TINYML_BOARD_H
 #define TINYML_BOARD_H
 
@@ -14,9 +17,7 @@ extern "C" {
 #endif
 
 /* 1 where tinyml_instructions() counts guest instructions, 0 where it always returns 0. */
-#if defined(__arm__)
-#define TINYML_HAS_INSTRUCTION_COUNTER 1
-#else
+#ifndef TINYML_HAS_INSTRUCTION_COUNTER
 #define TINYML_HAS_INSTRUCTION_COUNTER 0
 #endif
 

@@ -1,0 +1,365 @@
+"""The host side of a build: `custom_tinyml_*` options -> int8 model -> op check -> engine schedule,
+memory budget, golden data: the C sources the build hook hands to SCons.
+
+The hook (build_hook.py, in PlatformIO's own interpreter) runs this module as a subprocess of a
+Python that has NumPy and TFLite Micro's reference (see provision.py):
+
+    python -m platformio_tinyml.pipeline request.json   # writes the result next to the request
+
+Stages print one line each with their duration. Conversion runs in a further subprocess and only
+when its cache key changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .budget import BudgetError, MemoryNeeds, check_budget
+from .convert import cache, launcher
+from .convert.accuracy import float_line, summary_line
+from .convert.divergence import divergence_text
+from .convert.errors import ConversionError
+from .convert.progress import stage
+from .convert.samples import load_samples
+from .convert.source_format import TFLITE, detect_format
+from .engine import EngineReport, UnsupportedModelError, generate_engine
+from .generated_files import GENERATED_FOLDER, RESULT_FILE, TRACE_FILE
+from .golden import (
+    golden_inputs,
+    quantize_samples,
+    random_samples,
+    reference_outputs,
+    reference_trace,
+    render_embedded_samples,
+    render_golden_data,
+)
+from .graph import Model, ModelFormatError, read_model, verify_model
+from .model_array import model_hash, render_model_header, write_model_sources
+from .op_check import UnsupportedOpsError, check_ops
+from .options import PREFIX, OptionError, Options, parse_options
+
+REPORT_FILE = "conversion_report.json"
+ENGINE_REPORT_FILE = "engine_report.json"
+GOLDEN_DATA_FILE = "tinyml_golden_data.h"
+SAMPLES_FILE = "tinyml_samples.h"
+MODEL_COPY = "model.tflite"
+
+
+@dataclass(frozen=True)
+class Int8Model:
+    data: bytes
+    model: Model
+    how: str              # 'used as is' | 'converted from keras' ...
+    report: dict | None   # the conversion report; None for a model used as is
+
+
+def run(request: dict, emit: Callable[[str], None]) -> dict:
+    """Everything the build needs from the model for one environment, written into
+    request['work_dir']; returns the result the hook wires into SCons. Outputs are staged and
+    swapped in only when every stage succeeded, so a failure leaves the last good ones as they were."""
+    start = time.perf_counter()
+    project_dir = Path(request["project_dir"])
+    work_dir = Path(request["work_dir"])
+    board = request["board"]
+    options = parse_options(request["options"], project_dir)
+    staging = Path(tempfile.mkdtemp(prefix=".generated-", dir=_made(work_dir)))
+    try:
+        int8 = prepare_int8_model(options, project_dir, work_dir, sys.executable, Path(request["library_root"]),
+                                  request.get("verbose", False), emit)
+        check_runtime_support(int8.model, options, emit)
+        with stage("tinyml_model.c/.h", emit):
+            write_model_sources(staging, int8.data, int8.model, provenance(options, int8))
+        engine = generate_schedule(int8, board["core"], staging, work_dir, emit)
+        check_budget(
+            board["board_id"], board["ram"], board["flash"],
+            MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, board["stack_reserve"],
+                        len(int8.data), engine.constant_table_bytes),
+            options.arena_size, stack_reserve_source=board["stack_reserve_source"], flash_what=board["flash_what"],
+        )
+        if options.embed_samples:
+            with stage(f"{options.embed_samples} samples embedded as tinyml_samples.h", emit):
+                write_embedded_samples(int8, options, project_dir, staging)
+        if request.get("golden"):
+            with stage("golden samples and TFLite Micro's reference outputs", emit):
+                write_golden_data(int8, options, project_dir, staging)
+        replace_changed_files(staging, work_dir / GENERATED_FOLDER)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {"status": "ok", "how": int8.how, "kernel_path": engine.kernel_path.value, "python": sys.executable,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def replace_changed_files(staging: Path, generated: Path) -> None:
+    """Moves every staged file into `generated`, leaving unchanged ones (and their timestamps, so
+    SCons recompiles nothing) alone and removing generated files this build no longer makes."""
+    generated.mkdir(parents=True, exist_ok=True)
+    staged = {path.name for path in staging.iterdir()}
+    for path in generated.iterdir():
+        if path.is_file() and path.name not in staged:
+            path.unlink()
+    for name in sorted(staged):
+        target = generated / name
+        if target.is_file() and target.read_bytes() == (staging / name).read_bytes():
+            continue
+        os.replace(staging / name, target)
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, count: int):
+    """Up to `count` samples per input, quantized like the device's inputs, and where they came from:
+    validation samples, else calibration samples, else random int8 numbers."""
+    graph = int8.model.subgraphs[0]
+    inputs = [graph.tensors[i] for i in graph.inputs]
+    source, option = (options.validation, "validation") if options.validation else (options.calibration, "calibration")
+    if source is None or source.kind == "random":
+        where = f"random int8 inputs (seed 0); set {PREFIX}validation for real samples"
+        return random_samples(inputs, count), None, where
+    floats = load_samples(source.kind, source.text, source.path, PREFIX + option, [t.name for t in inputs],
+                          [t.shape for t in inputs], project_dir)
+    labels = None
+    if source.kind == "files" and source.path.suffix.lower() == ".npz":
+        with np.load(source.path) as archive:
+            labels = next((archive[key] for key in ("y", "labels") if key in archive), None)
+    return quantize_samples(floats, inputs), labels, f"{PREFIX}{option} = {source.text}"
+
+
+def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
+    per_input, labels, where = model_inputs_as_int8(int8, options, project_dir, options.embed_samples)
+    if len(per_input) != 1:
+        raise ConversionError(f"{PREFIX}embed_samples: the model has {len(per_input)} inputs; embedding "
+                              f"samples works for single-input models only.")
+    inputs = per_input[0][: options.embed_samples]
+    labels = None if labels is None else labels[: len(inputs)]
+    text = render_embedded_samples(inputs, labels, f"{len(inputs)} samples: {where}")
+    (generated / SAMPLES_FILE).write_text(text, encoding="utf-8")
+
+
+def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
+    """tinyml_golden_data.h: test samples and the reference's outputs for them."""
+    graph = int8.model.subgraphs[0]
+    inputs = [graph.tensors[i] for i in graph.inputs]
+    per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
+    samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
+                                len(graph.outputs))
+    text = render_golden_data(samples, options.tolerance, options.profile, options.trace,
+                              f"{len(samples)} samples: {where}")
+    (generated / GOLDEN_DATA_FILE).write_text(text, encoding="utf-8")
+    if options.trace:
+        trace = {"ops": {op.index: op.opcode for op in graph.operators},
+                 "expected": reference_trace(int8.data, graph, [sample.inputs for sample in samples])}
+        (generated / TRACE_FILE).write_text(json.dumps(trace) + "\n", encoding="utf-8")
+
+
+def generate_schedule(int8: Int8Model, core: str, generated: Path, work_dir: Path, emit) -> EngineReport:
+    """The engine's C schedule for this core, and a JSON record of what it costs."""
+    with stage(f"schedule for {core}", emit):
+        try:
+            engine = generate_engine(int8.model, int8.data, generated, core)
+        except ValueError as exc:  # a core the engine has no kernel path for
+            raise UnsupportedModelError(int8.model.source, [f"board build.cpu: {exc}"]) from None
+    record = {
+        "core": core, "kernel_path": engine.kernel_path.value, "arena_bytes": engine.arena_bytes,
+        "arena_lower_bound": engine.arena_lower_bound, "constant_table_bytes": engine.constant_table_bytes,
+        "model_bytes": len(int8.data), "kernels": list(engine.kernels),
+    }
+    _write_text_if_changed(work_dir / ENGINE_REPORT_FILE, json.dumps(record, indent=2) + "\n")
+    emit(f"tinyml: {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
+         f"(lower bound {engine.arena_lower_bound:,} B), model {len(int8.data):,} B, "
+         f"{len(engine.kernels)} kernel calls")
+    return engine
+
+
+def emit(line: str) -> None:
+    print(line, flush=True)
+
+
+def prepare_int8_model(options: Options, project_dir: Path, work_dir: Path, python: str,
+                       library_root: Path, verbose: bool, emit: Callable[[str], None]) -> Int8Model:
+    """The int8 .tflite for `options`: the file itself when it is int8, else a (cached) conversion."""
+    what = f"{PREFIX}model = {options.model_text}"
+    source_format = detect_format(options.model, options.model_text)
+    if source_format == TFLITE:
+        data = options.model.read_bytes()
+        model = read_model(data, source=options.model_text)
+        verify_model(model)
+        if is_int8_model(model):
+            return Int8Model(data, model, "int8 .tflite used as is", None)
+    if options.calibration is None:
+        raise ConversionError(
+            f"{what} is a float model: making it int8 needs calibration samples. Set "
+            f"{PREFIX}calibration to a .npz/.npy file or a folder of them, or to a Python "
+            f"module:function returning samples (or to random, to try a build without real data)."
+        )
+    key = cache.conversion_key(options.model, _sample_files(options, project_dir),
+                               {"format": source_format, **options.conversion_settings()})
+    entry = cache.lookup(key)
+    if entry is None:
+        launcher.require_converters(source_format, python, what)
+        request = {"options": options.written, "project_dir": str(project_dir), "format": source_format}
+        with stage(f"converted {options.model_text} to int8", emit):
+            entry = launcher.convert_in_subprocess(python, library_root, key, request, work_dir, verbose, emit)
+    else:
+        emit(f"tinyml: conversion of {options.model_text} cached ({key[:12]})")
+    data = (entry / cache.MODEL_FILE).read_bytes()
+    report = json.loads((entry / cache.REPORT_FILE).read_text(encoding="utf-8"))
+    _copy_if_changed(entry / cache.MODEL_FILE, work_dir / MODEL_COPY)
+    _copy_if_changed(entry / cache.REPORT_FILE, work_dir / REPORT_FILE)
+    model = read_model(data, source=f"the int8 conversion of {options.model_text}")
+    verify_model(model)
+    for warning in report["warnings"]:
+        emit(f"tinyml: warning: {warning}")
+    conversion = report.get("conversion") or {}
+    if conversion.get("onnx2tf_options"):
+        emit(f"tinyml: onnx2tf options: {conversion['onnx2tf_options']} "
+             f"({len(conversion['attempts'])} attempt(s))")
+    if report.get("float_check"):
+        emit(f"tinyml: {float_line(report['float_check'])}")
+    emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
+         f"(details: {work_dir / REPORT_FILE})")
+    check_float(report.get("float_check"), options)
+    check_agreement(report["accuracy"], options)
+    return Int8Model(data, model, f"converted from {source_format}", report)
+
+
+def is_int8_model(model: Model) -> bool:
+    graph = model.subgraphs[0]
+    return all(graph.tensors[i].dtype == "int8" for i in (*graph.inputs, *graph.outputs))
+
+
+DEFAULT_MIN_AGREEMENT = 97.0   # percent, outputs with several classes
+DEFAULT_MIN_SNR = 20.0         # dB, other outputs
+DEFAULT_MIN_FLOAT_COSINE = 0.9999
+
+
+def check_float(check: dict | None, options: Options) -> None:
+    """The float TFLite must compute what the source model computes."""
+    if not check:
+        return
+    threshold = options.min_float_cosine if options.min_float_cosine is not None else DEFAULT_MIN_FLOAT_COSINE
+    if check["cosine"] >= threshold:
+        return
+    worst = min(check["outputs"], key=lambda o: o["cosine"])
+    raise ConversionError(
+        f"{PREFIX}min_float_cosine = {threshold:g}: the converted float model does not compute what "
+        f"{options.model_text} computes in {check['source_framework']}: output '{worst['name']}' has cosine "
+        f"similarity {worst['cosine']:.6f} and max abs error {worst['max_abs_error']:.3g} over "
+        f"{check['samples']} {check['sample_source']} samples{_divergence_clause(check.get('first_divergence'))}. "
+        f"The converter got it wrong; no C was generated."
+    )
+
+
+def _divergence_clause(divergence: dict | None) -> str:
+    if not divergence:
+        return ""
+    if "unavailable" in divergence:
+        return f" ({divergence['unavailable']})"
+    return f"; {divergence_text(divergence)}"
+
+
+def check_agreement(accuracy: dict, options: Options) -> None:
+    """int8 vs the source: top-1 agreement for outputs with several classes, SNR for the others."""
+    reference = f"source model ({accuracy['reference']})" if accuracy.get("reference") else "float one"
+    minimum = options.min_agreement if options.min_agreement is not None else DEFAULT_MIN_AGREEMENT
+    if accuracy["top1_agreement"] is not None:
+        agreement = accuracy["top1_agreement"] * 100
+        if agreement < minimum:
+            worst = min((o for o in accuracy.get("outputs", []) if o.get("top1_agreement") is not None),
+                        key=lambda o: o["top1_agreement"], default=None)
+            where = f" (worst output '{worst['name']}')" if worst and len(accuracy["outputs"]) > 1 else ""
+            raise ConversionError(
+                f"{PREFIX}min_agreement = {minimum:g}: the int8 model agrees with the {reference} on only "
+                f"{agreement:.1f}% of {accuracy['samples']} {accuracy['sample_source']} "
+                f"samples (SNR {accuracy['snr_db']:.1f} dB){where}. Give more representative calibration "
+                f"samples, or lower the threshold."
+            )
+    min_snr = options.min_snr if options.min_snr is not None else DEFAULT_MIN_SNR
+    for output in accuracy.get("outputs", []):
+        if output.get("top1_agreement") is None and output["snr_db"] < min_snr:
+            raise ConversionError(
+                f"{PREFIX}min_snr = {min_snr:g}: the int8 model's output '{output['name']}' is only "
+                f"{output['snr_db']:.1f} dB from the {reference}'s (max abs error {output['max_abs_error']:.3g}) "
+                f"on {accuracy['samples']} {accuracy['sample_source']} samples. Give more representative "
+                f"calibration samples, or lower the threshold."
+            )
+
+
+def check_runtime_support(model: Model, options: Options, emit: Callable[[str], None]) -> None:
+    from .engine import supported_ops
+
+    with stage(f"ops checked against runtime '{options.runtime}'", emit):
+        check_ops(model, supported_ops(), options.runtime, options.model_text)
+
+
+def provenance(options: Options, int8: Int8Model) -> str:
+    lines = [f"Model: {options.model_text} ({int8.how}), SHA-256 of the int8 model {model_hash(int8.data)[:16]}...",
+             f"Options: {options.summary()}"]
+    # The text lands inside a C comment.
+    return "\n * ".join(line.replace("*/", "* /") for line in lines)
+
+
+def _sample_files(options: Options, project_dir: Path) -> list[Path]:
+    """What the samples' content hash is taken over; a function's samples by its module's source."""
+    files = []
+    for source in (options.calibration, options.validation):
+        if source is None or source.kind == "random":
+            continue
+        files.append(source.path if source.kind == "files" else cache.module_source(source.text, project_dir))
+    return files
+
+
+def _write_text_if_changed(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _copy_if_changed(source: Path, target: Path) -> None:
+    if target.is_file() and target.read_bytes() == source.read_bytes():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+# What stops a build with a message of its own (anything else is a defect, reported as one).
+USER_ERRORS = (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError, UnsupportedModelError,
+               BudgetError)
+
+
+def main(argv: list[str]) -> int:
+    request_file = Path(argv[0])
+    request = json.loads(request_file.read_text(encoding="utf-8"))
+    try:
+        result = run(request, emit)
+    except launcher.ConvertersMissing as exc:
+        result = {"status": "needs", "package_set": "convert", "message": str(exc)}
+    except USER_ERRORS as exc:
+        result = {"status": "error", "message": str(exc)}
+    except Exception:  # noqa: BLE001 - a defect of ours: say so, keep the traceback in a file
+        log = Path(request["work_dir"]) / "pipeline_error.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        result = {"status": "error", "message": f"platformio-tinyml failed unexpectedly on "
+                  f"{request['options'].get(PREFIX + 'model')}; this is a defect of the library, please "
+                  f"report it with {log}: {traceback.format_exc().strip().splitlines()[-1]}"}
+    result_file = request_file.with_name(RESULT_FILE)
+    result_file.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
