@@ -1,4 +1,5 @@
-"""Board manifests: the PlatformIO board JSON files in `boards/`, read into plain objects.
+"""Board manifests: the PlatformIO board JSON files of the platform (platform/boards/, also
+`boards/` at the top of the repository), read into plain objects.
 
 Each manifest is a normal PlatformIO board manifest plus a `tinyml` section that says where flash
 and RAM are, how much stack to reserve and which emulator machine runs the board.
@@ -11,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-BOARDS_DIR = Path(__file__).resolve().parent.parent / "boards"
+BOARDS_DIR = Path(__file__).resolve().parent / "platform" / "boards"
 
 # Cores whose firmware we build with arm-none-eabi-gcc.
 ARM_CORES = ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")

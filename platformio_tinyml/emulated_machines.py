@@ -40,6 +40,9 @@ MACHINES = {
                         25_000_000),
         EmulatedMachine("mps2-an385", "cortex-m3", MemoryRegion(0, 4 * MIB), MemoryRegion(0x20000000, 4 * MIB),
                         25_000_000),
+        # AN505 boots in the Secure state with its vector table at the Secure alias of its code RAM.
+        EmulatedMachine("mps2-an505", "cortex-m33", MemoryRegion(0x10000000, 4 * MIB),
+                        MemoryRegion(0x38000000, 2 * MIB), 20_000_000),
         EmulatedMachine("mps3-an547", "cortex-m55", MemoryRegion(0, 512 * KIB), MemoryRegion(0x20000000, 512 * KIB),
                         32_000_000),
     )
@@ -53,6 +56,7 @@ MACHINE_FOR_CORE = {
     "cortex-m3": "mps2-an385",
     "cortex-m4": "mps2-an386",
     "cortex-m7": "mps2-an500",
+    "cortex-m33": "mps2-an505",
     "cortex-m55": "mps3-an547",
 }
 # MCU families with a machine of their own: the real memory map and peripherals' addresses.

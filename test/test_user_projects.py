@@ -165,13 +165,14 @@ test_framework = custom
 
 
 def test_official_arm_boards_link_and_pass_golden_and_own_tests(platformio_only, tmp_path):
-    """ststm32 (nucleo_f401re, nucleo_f746zg) and nordicnrf52 (nrf52840_dk), bare builds: the user's
-    firmware links with its own start-up; `pio test` runs the library's test image in QEMU, bit-exact."""
+    """ststm32 (nucleo_f401re M4, nucleo_f746zg M7, nucleo_l552ze_q M33) and nordicnrf52 (nrf52840_dk),
+    bare builds: the user's firmware links with its own start-up; `pio test` runs the library's test
+    image in QEMU, bit-exact."""
     stm32, nrf52 = shared_platform("platform-ststm32"), shared_platform("platform-nordicnrf52")
     kws = shared_model_path("kws_ref_model.tflite")
     offline = official_platform_packages_line() or ""
     boards = {"f401": (stm32, "nucleo_f401re", "stm32.ld"), "f746": (stm32, "nucleo_f746zg", "stm32.ld"),
-              "nrf52840": (nrf52, "nrf52840_dk", "nrf52.ld")}
+              "nrf52840": (nrf52, "nrf52840_dk", "nrf52.ld"), "l552": (stm32, "nucleo_l552ze_q", "stm32.ld")}
     sections = "".join(f"\n[env:{env}]\nplatform = symlink://{platform}\nboard = {board}\n"
                        f"board_build.ldscript = {script}\n{offline}\n" for env, (platform, board, script) in boards.items())
     project = write_project(tmp_path / "project", f"""[platformio]
@@ -203,14 +204,15 @@ board = stm32f405
       "nrf52.ld": BARE_LDSCRIPT.format(flash="0x00000000"),
       "test/test_tinyml_golden/test_main.c": GOLDEN_MAIN, "test/test_own/test_main.c": OWN_UNITY_TEST})
 
-    built = run(platformio_only, project, "run", "-e", "f401", "-e", "f746", "-e", "nrf52840")
+    built = run(platformio_only, project, "run", *(f"--environment={env}" for env in boards))
     assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
     for env in boards:
         assert f"Linking .pio/build/{env}/firmware.elf" in built.stdout
 
-    tested = run(platformio_only, project, "test", "-e", "f401", "-e", "f746", "-e", "nrf52840", "-e", "stm32f405")
-    assert passed(tested, 4 * 10), tested.stdout[-5000:] + tested.stderr[-2000:]
-    for env, machine in (("f401", "netduinoplus2"), ("f746", "mps2-an500"), ("nrf52840", "mps2-an386")):
+    tested = run(platformio_only, project, "test", *(f"--environment={env}" for env in (*boards, "stm32f405")))
+    assert passed(tested, 5 * 10), tested.stdout[-5000:] + tested.stderr[-2000:]
+    for env, machine in (("f401", "netduinoplus2"), ("f746", "mps2-an500"), ("nrf52840", "mps2-an386"),
+                         ("l552", "mps2-an505")):
         assert f"emulated as QEMU {machine}" in tested.stdout
         assert device_report(project, env)["instructions_per_sample"]
     # Like with like: our stm32f405 board compiles with the FPU on (-mfpu=fpv4-sp-d16, hard float);
@@ -261,23 +263,38 @@ board = myhost
 
 
 def test_a_board_without_an_emulator_says_which_and_what_to_set(platformio_only, tmp_path):
+    """A Cortex-M85 board (a manifest of the project's own, on ststm32): no QEMU machine runs that core."""
     stm32 = shared_platform("platform-ststm32")
+    m85 = {"name": "Cortex-M85 board", "url": "https://example.com", "vendor": "Me", "frameworks": [],
+           "build": {"cpu": "cortex-m85", "mcu": "acme85", "f_cpu": "400000000L"},
+           "upload": {"maximum_size": 1 << 21, "maximum_ram_size": 1 << 20, "protocol": "stlink"}}
     project = write_project(tmp_path / "project", f"""[platformio]
 platforms_dir = .pio/platforms
 
-[env:l552]
+[env]
 platform = symlink://{stm32}
-board = nucleo_l552ze_q
 lib_deps = symlink://{REPO}
 test_framework = custom
 {official_platform_packages_line() or ""}
-""", {"test/test_own/test_main.c": OWN_UNITY_TEST})
-    tested = run(platformio_only, project, "test")
-    assert tested.returncode != 0
-    assert "board 'nucleo_l552ze_q' (MCU stm32l552zet6, core cortex-m33) has no emulator known to " \
-           "platformio-tinyml" in tested.stdout + tested.stderr
-    assert "custom_tinyml_qemu_machine" in tested.stdout + tested.stderr
-    assert "Traceback" not in tested.stdout + tested.stderr
+
+[env:m85]
+board = acme85
+
+[env:f746_on_m4]
+board = nucleo_f746zg
+custom_tinyml_qemu_machine = mps2-an386
+""", {"test/test_own/test_main.c": OWN_UNITY_TEST.replace("12, tinyml_output_info", "12 + 0 * (int)tinyml_output_info"),
+      "boards/acme85.json": json.dumps(m85)})
+    for env, message in (
+        ("m85", "board 'acme85' (MCU acme85, core cortex-m85) has no emulator known to platformio-tinyml: "
+                "`pio test` runs on QEMU machines with the cores"),
+        ("f746_on_m4", "custom_tinyml_qemu_machine = mps2-an386: that machine is a cortex-m4, but board "
+                       "'nucleo_f746zg' is a cortex-m7; its code would not run there."),
+    ):
+        tested = run(platformio_only, project, "test", "-e", env, "-v")
+        output = tested.stdout + tested.stderr
+        assert tested.returncode != 0 and message in output, output[-3000:]
+        assert "custom_tinyml_qemu_machine" in output and "Traceback" not in output
 
 
 def test_the_examples_runner_files_are_the_librarys():
