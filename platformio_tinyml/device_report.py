@@ -19,8 +19,10 @@ OP_LINE = re.compile(r"\[tinyml\] op (?P<op>\d+) (?P<type>\w+) (?P<shapes>.*): (
 
 
 def read_device_report(output: str) -> dict:
-    """What the golden test firmware printed: instructions per sample, per op, stack and arena."""
+    """What the golden test firmware printed: instructions per sample, per op, stack and arena, and
+    how many op outputs it hashed when tracing."""
     report = {
+        "traced_op_outputs": len(TRACE_LINE.findall(output)),
         "instructions_per_sample": {int(m["sample"]): int(m["instructions"]) for m in SAMPLE_LINE.finditer(output)},
         "ops": [
             {"op": int(m["op"]), "type": m["type"], "shapes": m["shapes"], "instructions": int(m["instructions"])}

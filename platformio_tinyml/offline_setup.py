@@ -696,6 +696,16 @@ def cmsis_nn_dir() -> Path:
     return platformio_packages_dir() / CMSIS_NN_PACKAGE
 
 
+def cmsis_nn_sources(emit: Callable[[str], None]) -> Path:
+    """CMSIS-NN's folder for a build: unpacked from PyPI into PlatformIO's packages on first use,
+    so a build needs no `tinyml setup` where PyPI is reachable."""
+    folder = cmsis_nn_dir()
+    if not (folder / "Source").is_dir():
+        emit(f"tinyml: installing CMSIS-NN's sources into {folder} (once per machine)")
+        ensure_cmsis_nn(platformio_packages_dir())
+    return folder
+
+
 # ---- 7. PlatformIO settings ---------------------------------------------------------------------
 
 
