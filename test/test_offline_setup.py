@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,14 @@ def test_sreccat_version_in_platformio_numbering():
     assert sreccat_package_version("1.65") == "1.165.0"
 
 
-def test_second_run_is_fast_and_says_ready():
-    started = time.monotonic()
+def test_second_run_does_nothing_and_says_ready():
+    packages = platformio_packages_dir()
+    before = {path: path.stat().st_mtime_ns for path in packages.iterdir()}
     done = subprocess.run([sys.executable, "-m", "platformio_tinyml.cli", "setup"], capture_output=True, text=True)
-    took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert "Ready in" in done.stdout and "installed" not in done.stdout
-    assert took < 5, f"a set-up of a ready machine took {took:.1f} s"
+    # Nothing rewritten: a ready machine's set-up only looks (its time is a figure, not a test).
+    assert {path: path.stat().st_mtime_ns for path in packages.iterdir()} == before
     # The output ends with the line that lets the official Arm platforms use the registered GCC.
     registered = offline_setup.registered_toolchain_dir()
     assert done.stdout.splitlines()[-1] == f"    platform_packages = toolchain-gccarmnoneeabi@symlink://{registered}"
