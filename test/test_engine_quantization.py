@@ -8,7 +8,6 @@ from platformio_tinyml.engine.cores import KernelPath, kernel_path
 from platformio_tinyml.engine.padding import leading_padding, output_size
 from platformio_tinyml.engine.quantization import (activation_range, add_scaling, quantize_multiplier,
                                                    softmax_input_scaling, tflite_round)
-from platformio_tinyml.engine.scratch import (avgpool_bytes, conv_wrapper_bytes, depthwise_wrapper_bytes)
 
 
 def test_round_goes_away_from_zero_on_halves():
@@ -75,18 +74,3 @@ def test_kernel_paths_of_the_boards():
     assert kernel_path("host") is KernelPath.PLAIN_C
     with pytest.raises(ValueError, match="xtensa"):
         kernel_path("xtensa")
-
-
-def test_scratch_sizes_differ_per_path_as_cmsis_nn_computes_them():
-    conv = dict(input_hwc=(49, 10, 1), filter_hw=(10, 4), stride_hw=(2, 2), padding_hw=(4, 1), dilation_hw=(1, 1))
-    assert conv_wrapper_bytes(KernelPath.DSP, **conv) == 2 * 40 * 2
-    assert conv_wrapper_bytes(KernelPath.MVE, **conv) == 4 * 40
-    assert conv_wrapper_bytes(KernelPath.DSP, (25, 5, 64), (1, 1), (1, 1), (0, 0), (1, 1)) == 0
-    depthwise = dict(input_c=64, output_c=64, batches=1, filter_hw=(3, 3), padding_hw=(1, 1), dilation_hw=(1, 1))
-    assert depthwise_wrapper_bytes(KernelPath.DSP, **depthwise) == 0          # the 3x3 kernel needs none
-    assert depthwise_wrapper_bytes(KernelPath.MVE, **depthwise) == 4 * 124 * 9
-    assert depthwise_wrapper_bytes(KernelPath.DSP, **{**depthwise, "filter_hw": (5, 5)}) == 64 * 25 * 2
-    assert depthwise_wrapper_bytes(KernelPath.PLAIN_C, **{**depthwise, "filter_hw": (5, 5)}) == 0
-    assert depthwise_wrapper_bytes(KernelPath.MVE, **{**depthwise, "output_c": 128}) == 0  # multiplier 2
-    assert avgpool_bytes(KernelPath.DSP, 64) == 256
-    assert avgpool_bytes(KernelPath.MVE, 64) == 0

@@ -169,7 +169,7 @@ def test_official_arm_boards_link_and_pass_golden_and_own_tests(platformio_only,
     bare builds: the user's firmware links with its own start-up; `pio test` runs the library's test
     image in QEMU, bit-exact."""
     stm32, nrf52 = shared_platform("platform-ststm32"), shared_platform("platform-nordicnrf52")
-    kws = shared_model_path("kws_ref_model.tflite")
+    kws, hello = shared_model_path("kws_ref_model.tflite"), shared_model_path("hello_world_int8.tflite")
     offline = official_platform_packages_line() or ""
     boards = {"f401": (stm32, "nucleo_f401re", "stm32.ld"), "f746": (stm32, "nucleo_f746zg", "stm32.ld"),
               "nrf52840": (nrf52, "nrf52840_dk", "nrf52.ld"), "l552": (stm32, "nucleo_l552ze_q", "stm32.ld")}
@@ -197,10 +197,17 @@ board_build.ldscript = stm32.ld
 {offline}
 build_flags = -mfpu=fpv4-sp-d16 -mfloat-abi=hard
 
+[env:f030r8]
+platform = symlink://{stm32}
+board = nucleo_f030r8
+board_build.ldscript = stm32_small.ld
+{offline}
+custom_tinyml_model = {hello}
+
 [env:stm32f405]
 platform = symlink://{REPO}/platformio_tinyml/platform
 board = stm32f405
-""", {"src/main.c": BARE_MAIN, "stm32.ld": BARE_LDSCRIPT.format(flash="0x08000000"),
+""", {"src/main.c": BARE_MAIN, "stm32_small.ld": BARE_LDSCRIPT.format(flash="0x08000000").replace("64K", "8K"), "stm32.ld": BARE_LDSCRIPT.format(flash="0x08000000"),
       "nrf52.ld": BARE_LDSCRIPT.format(flash="0x00000000"),
       "test/test_tinyml_golden/test_main.c": GOLDEN_MAIN, "test/test_own/test_main.c": OWN_UNITY_TEST})
 
@@ -224,6 +231,13 @@ board = stm32f405
     assert abs(official_fpu - ours) / ours < 0.01, (official_fpu, ours)
     print(f"\nFIGURE KWS instructions per inference: our stm32f405 {ours:,}; nucleo_f401re {official:,} "
           f"(builder's flags, no FPU), {official_fpu:,} (with the FPU flags of stm32f405)")
+
+    # Cortex-M0 (8 KiB of RAM: a small model, a 1 KiB default stack reserve): Armv6-M code on the M3.
+    small = run(platformio_only, project, "run", "-e", "f030r8")
+    assert small.returncode == 0 and "Linking .pio/build/f030r8/firmware.elf" in small.stdout, small.stdout[-3000:]
+    small = run(platformio_only, project, "test", "-e", "f030r8", "-f", "test_tinyml_golden")
+    assert passed(small, 9) and "emulated as QEMU mps2-an385" in small.stdout, small.stdout[-3000:]
+    assert device_report(project, "f030r8")["stack_size"] == 1024
 
     profiled = run(platformio_only, project, "test", "-e", "f401_profile", "-f", "test_tinyml_golden")
     assert passed(profiled, 9), profiled.stdout[-3000:]

@@ -142,14 +142,21 @@ void tinyml_report_fault(const uint32_t *frame)
     _exit(TINYML_FAULT_EXIT_CODE);
 }
 
+/* The faulting frame is on the stack EXC_RETURN (lr) names. Thumb-1 instructions only, so the
+ * handler also assembles for Armv6-M (Cortex-M0/M0+), whose images run on the M3 machine. */
 __attribute__((naked)) void Fault_Handler(void)
 {
     __asm__ volatile(
-        "tst lr, #4        \n"
-        "ite eq            \n"
-        "mrseq r0, msp     \n"
-        "mrsne r0, psp     \n"
-        "b tinyml_report_fault \n");
+        "movs r0, #4       \n"
+        "mov r1, lr        \n"
+        "tst r0, r1        \n"
+        "beq 1f            \n"
+        "mrs r0, psp       \n"
+        "b 2f              \n"
+        "1: mrs r0, msp    \n"
+        "2: ldr r1, =tinyml_report_fault \n"
+        "bx r1             \n"
+        ".ltorg            \n");
 }
 
 /* newlib's __libc_init_array calls these; without crti/crtn (-nostartfiles) they do nothing. */
