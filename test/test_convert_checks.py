@@ -7,15 +7,13 @@ import sys
 
 import pytest
 from conftest import REPO
+from fixtures.corrupt_float_tflite import corrupting_python
 from model_fixtures import float_models, requires_tensorflow
 
 from platformio_tinyml.pipeline import check_runtime_support, prepare_int8_model
 from platformio_tinyml.convert.errors import ConversionError
 from platformio_tinyml.graph import op_census
 from platformio_tinyml.options import parse_options
-
-HOOKS = REPO / "test" / "fixtures" / "corrupt_float_tflite.py"
-
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
@@ -24,15 +22,16 @@ def models(tmp_path_factory):
 
 @pytest.fixture
 def convert(tmp_path, monkeypatch):
-    """A cold conversion (own cache: the test hook is not part of the key); returns (result, lines)."""
+    """A cold conversion (own cache: a corrupted conversion has the key of the right one); returns
+    (result, lines, options). `corruption`: the worker runs through fixtures/corrupt_float_tflite.py,
+    its float TFLite changed before it is checked."""
     monkeypatch.setenv("PLATFORMIO_TINYML_CACHE_DIR", str(tmp_path / "cache"))
 
-    def run(hook=None, **raw):
-        if hook:
-            monkeypatch.setenv("PLATFORMIO_TINYML_TEST_FLOAT_TFLITE_HOOK", f"{HOOKS}:{hook}")
+    def run(corruption=None, **raw):
+        python = corrupting_python(tmp_path / "python", corruption) if corruption else sys.executable
         lines = []
         options = parse_options({f"custom_tinyml_{k}": str(v) for k, v in raw.items()}, tmp_path)
-        result = prepare_int8_model(options, tmp_path, tmp_path / "build", sys.executable, REPO, False, lines.append)
+        result = prepare_int8_model(options, tmp_path, tmp_path / "build", str(python), REPO, False, lines.append)
         return result, lines, options
 
     return run
@@ -58,7 +57,7 @@ def test_pytorch_vit_is_checked_against_onnxruntime_and_int8(models, convert, tm
 @requires_tensorflow
 def test_a_layout_fault_with_default_options_is_repaired_with_kat(models, convert):
     result, lines, _ = convert(model=models / "vit.onnx", calibration=models / "vit_calibration.npy",
-                               min_agreement=90, hook="broken_with_default_options")
+                               min_agreement=90, corruption="broken_with_default_options")
     attempts = [line for line in lines if "onnx2tf attempt" in line]
     assert len(attempts) == 2 and attempts[0].endswith("-> retrying") and attempts[1].endswith("-> kept")
     assert "first differs at ONNX node '/encoder/self_attn/MatMul' (MatMul)" in attempts[0]
@@ -83,7 +82,7 @@ def test_a_changed_weight_in_the_float_tflite_stops_the_build_naming_where(model
     calibration = {"mlp.onnx": "mlp", "vit.onnx": "vit", "transformer.keras": "transformer",
                    "dense_saved_model": "dense"}[model] + "_calibration.npy"
     with pytest.raises(ConversionError) as error:
-        convert(model=models / model, calibration=models / calibration, hook="negate_largest_weights")
+        convert(model=models / model, calibration=models / calibration, corruption="negate_largest_weights")
     message = str(error.value)
     print(message)
     assert message.startswith("custom_tinyml_min_float_cosine = 0.9999: the converted float model does not compute")

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from conftest import REPO, shared_model_path
-from engine_firmware import (inference_main, kernel_path_printed, parse_outputs, random_cases,
-                             reference_outputs, run_firmware, write_engine, write_project)
 from model_fixtures import conversion_cache, float_models, requires_tensorflow
 from op_zoo import op_zoo, transformer_op_zoo
 from tiny_transformer import tiny_transformer
+from platformio_tinyml.engine_firmware import (inference_main, kernel_path_printed, parse_outputs, random_cases,
+                                               reference_outputs, run_firmware, write_engine, write_project)
 from platformio_tinyml.engine.codegen import model_samples
 from platformio_tinyml.graph import read_model
 from platformio_tinyml.model_array import render_model_source

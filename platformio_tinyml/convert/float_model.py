@@ -4,27 +4,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from .source_check import FloatCheck
 
-@dataclass
+
+@dataclass(frozen=True)
 class FloatModel:
     input_names: list[str]
     input_shapes: list[tuple[int, ...]]   # static, batch 1
     output_names: list[str]
-    # One sample per input, each with its batch-1 axis -> one array per output.
-    run: Callable[[list[np.ndarray]], list[np.ndarray]]
     # Calibration samples per input, (count, *shape[1:]) -> the int8 .tflite bytes.
     to_int8: Callable[[list[np.ndarray]], bytes]
     # The float .tflite (the converter's output before quantization).
-    to_float: Optional[Callable[[], bytes]] = None
-    # The source model in its own framework, called like `run`, and that framework's name.
-    source_run: Optional[Callable[[list[np.ndarray]], list[np.ndarray]]] = None
+    to_float: Callable[[], bytes]
+    # The source model in its own framework: one sample per input, each with its batch-1 axis ->
+    # one array per output; and that framework's name.
+    source_run: Callable[[list[np.ndarray]], list[np.ndarray]]
     source_framework: str = "TensorFlow"
     # How the source was converted (onnx2tf's options and attempts), for the report.
     conversion: Optional[dict] = None
+    # The float TFLite checked against the source, when the conversion was chosen by that check
+    # (onnx2tf's option sets); otherwise the worker checks it.
+    float_check: Optional[FloatCheck] = None
 
 
 def batches_of_one(samples: list[np.ndarray]):
@@ -35,10 +40,3 @@ def batches_of_one(samples: list[np.ndarray]):
 
 def first_sample(samples: list[np.ndarray]) -> list[np.ndarray]:
     return next(batches_of_one(samples))
-
-
-def run_all(model: FloatModel, samples: list[np.ndarray]) -> list[np.ndarray]:
-    """Runs the model on every sample; outputs stacked along a new first axis (batch dropped)."""
-    per_sample = [model.run(batch) for batch in batches_of_one(samples)]
-    return [np.stack([outputs[index].reshape(outputs[index].shape[1:]) for outputs in per_sample])
-            for index in range(len(model.output_names))]

@@ -24,12 +24,10 @@ def load(path: Path, options: Options, what: str, fixes: DimensionFixes | None =
     def call(*inputs):
         return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
 
-    model_float = float_model_from_function(call, declared, options, what, fixes)
-
     def source_run(batch):
         outputs = model(batch if len(batch) > 1 else batch[0], training=False)
         outputs = [outputs[k] for k in sorted(outputs)] if isinstance(outputs, dict) else outputs
         return [np.asarray(o) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
 
-    model_float.source_run, model_float.source_framework = source_run, "Keras"
-    return model_float
+    return float_model_from_function(call, declared, options, what, fixes, source_run=source_run,
+                                     source_framework="Keras")

@@ -12,7 +12,9 @@ import io
 import re
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import onnx
@@ -22,6 +24,7 @@ from ..options import Options
 from .errors import ConversionError
 from .float_model import FloatModel
 from .onnx_rewrite import rewrite_erf_to_tanh
+from .source_check import FloatCheck
 from .static_shapes import Dim, DimensionFixes, static_input_shapes
 from .tensorflow_function import float_model_from_function
 
@@ -33,10 +36,12 @@ _MESSAGE_LINES = 4
 ATTEMPTS = (("default options", False), ("-kat (keep input layouts)", True))
 
 
-def load(path: Path, options: Options, what: str, check=None, emit=None,
+def load(path: Path, options: Options, what: str,
+         check: Callable[[FloatModel, FloatCheck | None], FloatCheck] | None = None, emit=None,
          fixes: DimensionFixes | None = None) -> FloatModel:
-    """`check(model) -> (passed, summary, details)` compares a candidate with onnxruntime; without
-    it, only the first option set is tried. `fixes`: how dynamic dimensions are fixed."""
+    """`check(candidate, previous)` compares a candidate with onnxruntime (`previous`: the check of
+    the attempt before, None for the first); the model returned carries the check of the one kept.
+    Without `check`, only the first option set is tried. `fixes`: how dynamic dimensions are fixed."""
     declared = _declared_inputs(path, what)
     shapes = static_input_shapes(declared, options.input_shapes, fixes)
     names = [name for name, _ in declared]
@@ -56,12 +61,12 @@ def load(path: Path, options: Options, what: str, check=None, emit=None,
         if rewritten[1] and emit:
             emit(f"tinyml: exact GELU: {rewritten[1]} Erf node(s) rewritten to GELU's tanh form "
                  f"(0.5x(1+tanh(0.7979(x+0.044715x^3)))), which the runtime runs as TANH")
-        model = None
+        model, checked = None, None
         for number, (label, keep) in enumerate(ATTEMPTS, 1):
             last = number == len(ATTEMPTS)
             try:
                 tf_model = _onnx2tf(working_copy, Path(scratch) / f"attempt{number}", names, shapes, keep, what)
-                candidate = _float_model(tf_model, names, shapes, options, what)
+                candidate = _float_model(tf_model, names, shapes, options, what, source_run)
             except ConversionError as exc:
                 if last or check is None:
                     raise
@@ -69,22 +74,21 @@ def load(path: Path, options: Options, what: str, check=None, emit=None,
                 if emit:
                     emit(f"tinyml: onnx2tf attempt {number} ({label}) failed: {exc} -> retrying")
                 continue
-            candidate.source_run, candidate.source_framework = source_run, "onnxruntime"
             if check is None:
                 model = candidate
                 attempts.append({"options": label, "checked": False})
                 break
-            passed, summary, details = check(candidate, label)
-            attempts.append({"options": label, "passed": passed, "float_check": details})
+            checked = check(candidate, checked)
+            attempts.append({"options": label, "passed": checked.passed, "float_check": checked.details})
             if emit:
-                verdict = "kept" if passed else ("no option set left" if last else "retrying")
-                emit(f"tinyml: onnx2tf attempt {number} ({label}): float TFLite vs onnxruntime: {summary} -> {verdict}")
+                verdict = "kept" if checked.passed else ("no option set left" if last else "retrying")
+                emit(f"tinyml: onnx2tf attempt {number} ({label}): float TFLite vs onnxruntime: "
+                     f"{checked.summary} -> {verdict}")
             model = candidate
-            if passed:
+            if checked.passed:
                 break
-    model.conversion = {"onnx2tf_options": attempts[-1]["options"], "attempts": attempts,
-                        "erf_rewritten": rewritten[1]}
-    return model
+    return replace(model, float_check=checked, conversion={
+        "onnx2tf_options": attempts[-1]["options"], "attempts": attempts, "erf_rewritten": rewritten[1]})
 
 
 def _onnxruntime_session(path: Path, what: str):
@@ -118,9 +122,10 @@ def _onnx2tf(working_copy: Path, folder: Path, names, shapes, keep: bool, what: 
         sys.stdout.write(console.getvalue())  # into the conversion log
 
 
-def _float_model(model, names, shapes, options: Options, what: str) -> FloatModel:
+def _float_model(model, names, shapes, options: Options, what: str, source_run) -> FloatModel:
     """The TensorFlow model with inputs in the ONNX layout: where onnx2tf moved channels last,
-    the traced function transposes them (samples and the device's input keep the ONNX layout)."""
+    the traced function transposes them (samples and the device's input keep the ONNX layout);
+    `source_run`: the ONNX model in onnxruntime."""
     permutations = []
     for shape, tensor in zip(shapes, model.inputs):
         tf_shape = tuple(tensor.shape)
@@ -137,7 +142,8 @@ def _float_model(model, names, shapes, options: Options, what: str) -> FloatMode
         moved = [x if perm is None else tf.transpose(x, perm) for x, perm in zip(inputs, permutations)]
         return model(moved if len(moved) > 1 else moved[0])
 
-    return float_model_from_function(call, list(zip(names, [tuple(s) for s in shapes])), options, what)
+    return float_model_from_function(call, list(zip(names, [tuple(s) for s in shapes])), options, what,
+                                     source_run=source_run, source_framework="onnxruntime")
 
 
 def _declared_inputs(path: Path, what: str) -> list[tuple[str, tuple[Dim, ...]]]:

@@ -9,18 +9,42 @@ logits off by 16.9 with no error), so every conversion is checked before it is q
 
 from __future__ import annotations
 
-import importlib.util
-import os
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from .float_model import batches_of_one
 
 DEFAULT_MIN_FLOAT_COSINE = 0.9999
-# Test-only: "path/to/file.py:function", applied to the float TFLite bytes (and the attempt's
-# name) before they are checked, to prove that a broken conversion is caught.
-FLOAT_TFLITE_HOOK = "PLATFORMIO_TINYML_TEST_FLOAT_TFLITE_HOOK"
+
+
+@dataclass(frozen=True)
+class CheckedSamples:
+    """What a conversion is checked on: the validation samples, else the calibration ones."""
+    arrays: list[np.ndarray]   # one per model input, (count, *input_shape[1:])
+    origin: str                # "validation" or "calibration"
+
+    @property
+    def count(self) -> int:
+        return int(self.arrays[0].shape[0])
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The source model's outputs on the checked samples, which the float TFLite and the int8
+    model are compared with."""
+    samples: CheckedSamples
+    outputs: list[np.ndarray]  # per output, stacked over the samples (batch axis dropped)
+
+
+@dataclass(frozen=True)
+class FloatCheck:
+    """A float TFLite against the source model on `reference`."""
+    reference: Reference
+    float_tflite: bytes
+    details: dict              # compare_float's figures, and first_divergence when it failed
+    passed: bool
+    summary: str               # cosine and max abs error, and where the graphs first differ
 
 
 def run_float_tflite(data: bytes, samples: list[np.ndarray]) -> list[np.ndarray]:
@@ -74,14 +98,3 @@ def compare_float(names: list[str], source: list[np.ndarray], converted: list[np
 
 def float_summary(check: dict) -> str:
     return f"cosine {check['cosine']:.6f}, max abs error {check['max_abs_error']:.3g}"
-
-
-def apply_test_hook(data: bytes, attempt: str) -> bytes:
-    spec_text = os.environ.get(FLOAT_TFLITE_HOOK)
-    if not spec_text:
-        return data
-    file, _, function = spec_text.rpartition(":")
-    spec = importlib.util.spec_from_file_location("tinyml_float_tflite_hook", Path(file))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, function)(data, attempt)

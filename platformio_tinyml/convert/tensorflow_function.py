@@ -20,9 +20,12 @@ from .static_shapes import DimensionFixes, static_input_shapes
 
 
 def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]], options: Options,
-                              what: str, fixes: DimensionFixes | None = None) -> FloatModel:
+                              what: str, fixes: DimensionFixes | None = None,
+                              source_run: Callable | None = None, source_framework: str = "TensorFlow") -> FloatModel:
     """`call(*inputs)` returns a tensor, a list or a dict of tensors; `declared` gives each input's
-    name and shape (None for dynamic dimensions) in order; `fixes`: how dynamic ones are fixed."""
+    name and shape (None for dynamic dimensions) in order; `fixes`: how dynamic ones are fixed.
+    `source_run`: the source model in `source_framework` (FloatModel.source_run); by default the
+    traced function itself, in TensorFlow."""
     names = [name for name, _ in declared]
     shapes = static_input_shapes(declared, options.input_shapes, fixes)
     signature = [tf.TensorSpec(shape, tf.float32, name=_tensor_name(name)) for name, shape in zip(names, shapes)]
@@ -56,8 +59,8 @@ def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]],
             raise ConversionError(f"{what}: the TFLite converter cannot convert it (float): "
                                   f"{converter_error_summary(str(exc))}") from None
 
-    return FloatModel(names, shapes, [f"output_{i}" for i in range(output_count)], run, to_int8,
-                      to_float=to_float, source_run=run)
+    return FloatModel(names, shapes, [f"output_{i}" for i in range(output_count)], to_int8, to_float,
+                      source_run or run, source_framework)
 
 
 def converter_error_summary(text: str) -> str:

@@ -41,6 +41,6 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
             raise ConversionError(f"{what}: the TFLite calibrator cannot make it int8: {exc}") from None
 
     outputs = [graph.tensors[i].name for i in graph.outputs]
-    return FloatModel([t.name for t in inputs], shapes, outputs, run, to_int8, to_float=lambda: data,
+    return FloatModel([t.name for t in inputs], shapes, outputs, to_int8, to_float=lambda: data,
                       source_run=run, source_framework="TensorFlow Lite")
 

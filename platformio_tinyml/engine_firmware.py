@@ -1,4 +1,5 @@
-"""Firmware around a generated engine, for the engine's tests and scripts/bench_engine.
+"""Firmware around a generated engine, built and run by PlatformIO: for the engine's tests
+(test/test_engine_bit_exact.py) and scripts/bench_engine.
 
 One PlatformIO project folder per board is reused for every model: only the generated sources
 change between builds, so CMSIS-NN is compiled once per board (and `build_cache_dir` shares
@@ -15,17 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from .engine import generate_engine
+from .golden import reference_outputs as golden_reference_outputs
+from .graph import read_model, verify_model
+from .model_array import write_model_sources
+from .offline_setup import cmsis_nn_dir
 
-from platformio_tinyml.engine import generate_engine  # noqa: E402
-from platformio_tinyml.golden import reference_outputs as golden_reference_outputs  # noqa: E402
-from platformio_tinyml.graph import read_model, verify_model  # noqa: E402
-from platformio_tinyml.model_array import write_model_sources  # noqa: E402
-from platformio_tinyml.offline_setup import cmsis_nn_dir  # noqa: E402
-
-PLATFORM_DIR = REPO / "platformio_tinyml" / "platform"
-RUNTIME_DIR = REPO / "platformio_tinyml" / "runtime"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PLATFORM_DIR = PACKAGE_DIR / "platform"
+RUNTIME_DIR = PACKAGE_DIR / "runtime"
 BOARD_CPUS = {"native": "host", "nrf52840": "cortex-m4", "stm32f405": "cortex-m4",
               "stm32f746": "cortex-m7", "corstone300": "cortex-m55"}
 
