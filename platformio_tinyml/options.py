@@ -25,6 +25,10 @@ QUANTIZATIONS = ("int8", "int16x8")
 # Options this module does not interpret but which are ours, so they are not reported as typos:
 # the emulator options belong to the PlatformIO platform (see the README).
 OTHER_KNOWN_OPTIONS = ("emulator", "emulator_timeout", "qemu_machine")
+# The accuracy thresholds when the options are not set (their only definition).
+DEFAULT_MIN_AGREEMENT = 97.0     # percent of samples, outputs with several classes
+DEFAULT_MIN_SNR = 20.0           # dB, other outputs
+DEFAULT_MIN_FLOAT_COSINE = 0.9999
 # GCC optimization levels the library's own code may be compiled at.
 OPTIMIZATIONS = ("O2", "O3", "Os", "O1", "O0", "Ofast")
 
@@ -63,8 +67,8 @@ class Options:
     trace: bool                        # golden test: name the first op whose output differs
     embed_samples: int                 # validation samples compiled in as tinyml_samples.h (0: none)
     written: dict[str, str]            # the custom_tinyml_* entries as written, for the converter
-    min_float_cosine: float | None = None  # float TFLite vs source model; None: 0.9999
-    min_snr: float | None = None           # dB, int8 vs source for outputs without classes; None: 20
+    min_float_cosine: float | None = None  # float TFLite vs source model; None: DEFAULT_MIN_FLOAT_COSINE
+    min_snr: float | None = None           # dB, int8 vs source, outputs without classes; None: DEFAULT_MIN_SNR
     optimization: str = "O2"               # GCC -O level of the runtime, engine and CMSIS-NN
     python: str | None = None              # the Python that runs the model pipeline; None: chosen
 

@@ -47,7 +47,8 @@ from .golden import (
 from .graph import Model, ModelFormatError, read_model, verify_model
 from .model_array import model_hash, render_model_header, write_model_sources
 from .op_check import UnsupportedOpsError, check_ops
-from .options import PREFIX, OptionError, Options, parse_options
+from .options import (DEFAULT_MIN_AGREEMENT, DEFAULT_MIN_FLOAT_COSINE, DEFAULT_MIN_SNR, PREFIX, OptionError,
+                      Options, parse_options)
 
 REPORT_FILE = "conversion_report.json"
 ENGINE_REPORT_FILE = "engine_report.json"
@@ -241,9 +242,6 @@ def is_int8_model(model: Model) -> bool:
     return all(graph.tensors[i].dtype == "int8" for i in (*graph.inputs, *graph.outputs))
 
 
-DEFAULT_MIN_AGREEMENT = 97.0   # percent, outputs with several classes
-DEFAULT_MIN_SNR = 20.0         # dB, other outputs
-DEFAULT_MIN_FLOAT_COSINE = 0.9999
 
 
 def check_float(check: dict | None, options: Options) -> None:

@@ -15,7 +15,6 @@ import numpy as np
 
 from .float_model import batches_of_one
 
-DEFAULT_MIN_FLOAT_COSINE = 0.9999
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from .errors import ConversionError
 from .float_model import FloatModel, first_sample
 from .progress import stage
 from .samples import RANDOM_WARNING, load_samples, sample_array_shapes
-from .source_check import (DEFAULT_MIN_FLOAT_COSINE, CheckedSamples, FloatCheck, Reference, compare_float,
+from ..options import DEFAULT_MIN_FLOAT_COSINE
+from .source_check import (CheckedSamples, FloatCheck, Reference, compare_float,
                            float_summary, run_float_tflite, run_per_sample)
 from .source_format import KERAS, ONNX, SAVED_MODEL, TFLITE
 from .source_mapping import locate_divergence, refused_op_layers

@@ -1,5 +1,10 @@
-"""Writes the schedule as readable C: tinyml_engine.c (arena, buffers, one function per op, the
-schedule table) and tinyml_engine.h (arena size and what the planner found)."""
+"""Writes the schedule as readable C: tinyml_engine.c (the arena with every run-time tensor a named
+member, the constant tensors, then per op in model order its constant tables and its function, the
+schedule table) and tinyml_engine.h (arena size, op count and what the planner found).
+
+Every kernel argument is commented with its parameter's name (KERNEL_SIGNATURES); alias ops
+(RESHAPE, SQUEEZE, EXPAND_DIMS) appear as comments only and are not counted; float values are the
+exact single-precision literals of kernel_call.c_float()."""
 
 from __future__ import annotations
 
@@ -8,13 +13,14 @@ from dataclasses import dataclass
 from ..graph import Graph, Model, Tensor
 from ..model_array import model_hash
 from .cores import PATH_PREPROCESSOR_TEST, KernelPath
-from .kernel_call import Alias, ConstTable, KernelCall
+from .kernel_call import Alias, ConstTable, KernelCall, c_float, parameter_names
 from .lifetimes import tensor_bytes
 from .plan import ArenaPlan
-from .symbols import op_function_name, scratch_symbol, tensor_symbol
+from .symbols import ARENA, op_function_name, scratch_symbol, tensor_ref, tensor_symbol
 
 C_POINTER_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "uint8_t",
                    "float32": "float"}
+C_TYPE_BYTES = {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4}
 TINYML_TYPES = {"int8": "TINYML_TYPE_INT8", "int16": "TINYML_TYPE_INT16", "int32": "TINYML_TYPE_INT32",
                 "float32": "TINYML_TYPE_FLOAT32"}
 MODEL_SAMPLES = 16
@@ -34,8 +40,14 @@ class EngineSource:
     holder: dict[int, str]  # tensor index -> name of the arena buffer holding it
 
 
+def _calls(source: EngineSource) -> list[KernelCall]:
+    return [step for step in source.steps if isinstance(step, KernelCall)]
+
+
 def render_header(source: EngineSource) -> str:
     plan = source.plan
+    calls = _calls(source)
+    aliases = len(source.steps) - len(calls)
     return "\n".join([
         GENERATED,
         f" * Schedule for {source.core} (CMSIS-NN {source.path.value} path). */",
@@ -48,7 +60,10 @@ def render_header(source: EngineSource) -> str:
         " * use less). */",
         f"#define TINYML_ARENA_SIZE {plan.size}u",
         f"#define TINYML_ARENA_LOWER_BOUND {plan.lower_bound}u",
-        f"#define TINYML_ENGINE_OP_COUNT {len(source.steps)}",
+        f"/* Ops of the schedule, as tinyml_op_count() counts them: its kernel calls. Of the model's "
+        f"{len(source.steps)} ops,",
+        f" * {aliases} alias their input (RESHAPE, SQUEEZE, EXPAND_DIMS) and run nothing. */",
+        f"#define TINYML_ENGINE_OP_COUNT {len(calls)}",
         f'#define TINYML_ENGINE_KERNEL_PATH "{source.path.value}"',
         "",
         "#endif /* TINYML_ENGINE_H */",
@@ -58,13 +73,12 @@ def render_header(source: EngineSource) -> str:
 
 def render_source(source: EngineSource) -> str:
     graph = source.model.subgraphs[0]
-    calls = [step for step in source.steps if isinstance(step, KernelCall)]
+    calls = _calls(source)
     sections = [
         _preamble(source),
-        _arena_buffers(graph, source),
+        _arena(graph, source),
         _constant_tensors(graph, source.model, calls),
-        *(_table(table) for call in calls for table in call.tables),
-        *(_op_function(call) for call in calls),
+        *(_op_section(step) for step in source.steps),
         _schedule(graph, source, calls),
     ]
     return "\n".join(section for section in sections if section)
@@ -95,31 +109,52 @@ def _preamble(source: EngineSource) -> str:
         'generate it for the core being compiled"',
         "#endif",
         "",
-        "static int8_t tinyml_arena[TINYML_ARENA_SIZE] __attribute__((aligned(16)));",
-        "",
     ])
 
 
-def _arena_buffers(graph: Graph, source: EngineSource) -> str:
+def _arena_member(c_type: str, name: str, count: int, offset: int, element_bytes: int, note: str) -> str:
+    """One member of the arena union: `name` at `offset` bytes, after a filler array before it."""
+    if offset % element_bytes:
+        raise ValueError(f"{name} is placed at byte {offset} of the arena, not a multiple of its "
+                         f"{element_bytes}-byte elements")
+    member = f"{c_type} {name}[{max(count, 1)}];"
+    if offset:
+        member = f"struct {{ int8_t before_{name}[{offset}]; {member} }};"
+    return f"    {member} /* {note} */"
+
+
+def _arena(graph: Graph, source: EngineSource) -> str:
     offsets = source.plan.offsets
-    lines = ["/* Run-time tensors and scratch buffers: offsets in the arena from the memory planner. */"]
-    for index in sorted(source.holder, key=lambda i: (offsets[source.holder[i]], i)):
+    order = sorted(source.holder, key=lambda i: (offsets[source.holder[i]], i))
+    example = tensor_symbol(graph.tensors[order[0]]) if order else "T0_input"
+    lines = ["/* The one static tensor arena. Every run-time tensor and scratch buffer is a member: an array of",
+             " * its elements at the offset the memory planner gave it (members overlap where lifetimes do not;",
+             " * an alias op's output shares its input's bytes). A debugger shows each by name, typed and sized:",
+             f" * print {ARENA}.{example} */",
+             "static union {",
+             "    int8_t bytes[TINYML_ARENA_SIZE];"]
+    for index in order:
         tensor = graph.tensors[index]
         symbol, holder = tensor_symbol(tensor), source.holder[index]
-        note = f"{list(tensor.shape)} {tensor.dtype}, {tensor_bytes(graph, index)} bytes"
+        offset, size = offsets[holder], tensor_bytes(graph, index)
+        note = f"at {offset}: {list(tensor.shape)} {tensor.dtype}, {size} bytes"
         if holder != symbol:
             note += f", shares {holder}'s storage"
-        lines.append(f"#define {symbol} (tinyml_arena + {offsets[holder]}) /* {note} */")
+        element_bytes = C_TYPE_BYTES[tensor.dtype]
+        lines.append(_arena_member(C_POINTER_TYPES[tensor.dtype], symbol, size // element_bytes, offset,
+                                   element_bytes, comment_safe(note)))
     for step in source.steps:
         if isinstance(step, KernelCall) and step.scratch_bytes:
             name = scratch_symbol(step.op_index)
-            lines.append(f"#define {name} (tinyml_arena + {offsets[name]}) /* {step.scratch_bytes} bytes, "
-                         f"during op {step.op_index} */")
-    return "\n".join(lines) + "\n"
+            note = f"at {offsets[name]}: {step.scratch_bytes} bytes, during op {step.op_index}"
+            lines.append(_arena_member("int8_t", name, step.scratch_bytes, offsets[name], 1, note))
+    lines += [f"}} {ARENA} __attribute__((aligned(16)));", ""]
+    return "\n".join(lines)
 
 
 def _constant_tensors(graph: Graph, model: Model, calls: list[KernelCall]) -> str:
-    lines = ["/* Constant tensors, read in place from the model array (its buffers are 16-byte aligned). */"]
+    lines = ["/* Constant tensors: pointers into the model array, read in place (its buffers are 16-byte aligned).",
+             " * The compiler folds them into the calls; in a debugger read tinyml_model_data at the offset. */"]
     for index in sorted({index for call in calls for index in call.constants}):
         tensor = graph.tensors[index]
         offset = model.buffer_offsets[tensor.buffer_index]
@@ -127,8 +162,8 @@ def _constant_tensors(graph: Graph, model: Model, calls: list[KernelCall]) -> st
         if offset % 4:
             raise ValueError(f"constant '{tensor.name}' starts at byte {offset} of the model, not 4-byte "
                              "aligned; the model array cannot be read in place")
-        lines.append(f"#define {tensor_symbol(tensor)} ((const {c_type} *)(tinyml_model_data + {offset})) "
-                     f"/* {_tensor_note(tensor)} */")
+        lines.append(f"static const {c_type} *const {tensor_symbol(tensor)} = "
+                     f"(const {c_type} *)(tinyml_model_data + {offset}); /* {_tensor_note(tensor)} */")
     return "\n".join(lines) + "\n"
 
 
@@ -183,13 +218,23 @@ def format_initializer(text: str, indent: int, prefix_length: int) -> str:
 
 
 def _call_lines(function: str, arguments: tuple[str, ...], statement: str) -> list[str]:
-    return [f"    {statement}{function}(", *(f"        {a}{',' if n < len(arguments) - 1 else ');'}"
-                                              for n, a in enumerate(arguments))]
+    """A kernel call, one argument a line after its parameter's name: `/* input_1_mult */ 1073741824,`."""
+    names = parameter_names(function, arguments)
+    return [f"    {statement}{function}(",
+            *(f"        /* {name} */ {argument}{',' if n < len(arguments) - 1 else ');'}"
+              for n, (name, argument) in enumerate(zip(names, arguments)))]
+
+
+def _op_section(step: KernelCall | Alias) -> str:
+    """An alias op as a comment; a kernel call as its comment, its constant tables, then its function."""
+    head = f"/* op {step.op_index} {step.opcode}: {comment_safe(step.summary)}"
+    if isinstance(step, Alias):
+        return f"{head}; an alias of its input's bytes, runs nothing */\n"
+    return "".join([f"{head} */\n", *(_table(table) for table in step.tables), _op_function(step)])
 
 
 def _op_function(call: KernelCall) -> str:
-    lines = [f"/* op {call.op_index} {call.opcode}: {comment_safe(call.summary)} */",
-             f"static int32_t {op_function_name(call.op_index, call.opcode)}(void)", "{"]
+    lines = [f"static int32_t {op_function_name(call.op_index, call.opcode)}(void)", "{"]
     for local in call.locals:
         head = f"    static const {local.c_type} {local.name} = "
         lines.append(f"{head}{format_initializer(local.initializer, 4, len(head))};")
@@ -217,7 +262,7 @@ def _tensor_infos(graph: Graph, indices: tuple[int, ...]) -> str:
         dims = ", ".join(str(d) for d in tensor.shape) or "0"
         name = tensor.name.replace("\\", "\\\\").replace('"', '\\"')
         entry = (f'{{.name = "{name}", .type = {TINYML_TYPES[tensor.dtype]}, .rank = {len(tensor.shape)}, '
-                 f".dims = {{{dims}}}, .bytes = {tensor_bytes(graph, index)}, .scale = {scale!r}f, "
+                 f".dims = {{{dims}}}, .bytes = {tensor_bytes(graph, index)}, .scale = {c_float(scale)}, "
                  f".zero_point = {zero_point}}}")
         entries.append(f"    {format_initializer(entry, 4, 4)},")
     return "\n".join(entries)
@@ -234,30 +279,52 @@ def _shapes(graph: Graph, indices) -> str:
     return ", ".join("[" + ",".join(str(d) for d in graph.tensors[i].shape) + "]" for i in indices)
 
 
+def _op_count_macro(calls: list[KernelCall]) -> str:
+    """The size of the per-op arrays: TINYML_ENGINE_OP_COUNT (1 when there is no kernel call)."""
+    return "TINYML_ENGINE_OP_COUNT" if calls else "1"
+
+
 def _step_info(graph: Graph, calls: list[KernelCall]) -> str:
     """Op names, shapes and outputs for tinyml.h's profiling and tracing API, compiled only when asked."""
-    entries = [f'    {{"{c.opcode}", "{_shapes(graph, c.reads)} -> {_shapes(graph, c.writes)}", '
-               f"{tensor_symbol(graph.tensors[c.writes[0]])}, {tensor_bytes(graph, c.writes[0])}u}},"
-               for c in calls] or ['    {"", "", NULL, 0u}, /* no kernel calls */']
+    entries = [f'    [{n}] = {{"{c.opcode}", "{_shapes(graph, c.reads)} -> {_shapes(graph, c.writes)}", '
+               f"{tensor_ref(graph.tensors[c.writes[0]])}, {tensor_bytes(graph, c.writes[0])}u}},"
+               for n, c in enumerate(calls)] or ['    {"", "", NULL, 0u}, /* no kernel calls */']
+    size = _op_count_macro(calls)
     return "\n".join([
-        "/* Per op: type, shapes (inputs -> output) and output, for tinyml_op_name() and tinyml_trace_op(). */",
+        "/* Per op of the schedule: type, shapes (inputs -> output) and output, for tinyml_op_name() and",
+        " * tinyml_trace_op(). */",
         "#if defined(TINYML_PROFILE) || defined(TINYML_TRACE)",
-        f"const tinyml_step_info tinyml_generated_step_info[{max(len(calls), 1)}] = {{",
+        f"const tinyml_step_info tinyml_generated_step_info[{size}] = {{",
         *entries, "};", "#endif",
         "#ifdef TINYML_PROFILE",
-        f"uint64_t tinyml_generated_op_instructions[{max(len(calls), 1)}];",
+        f"uint64_t tinyml_generated_op_instructions[{size}];",
         "#endif", ""])
+
+
+def _schedule_entries(steps) -> list[str]:
+    """The steps table's lines: `[i] = {function, model op}` per kernel call, a comment per alias op."""
+    lines, number = [], 0
+    for step in steps:
+        if isinstance(step, Alias):
+            lines.append(f"    /* op {step.op_index} {step.opcode}: an alias, runs nothing */")
+        else:
+            lines.append(f"    [{number}] = {{{op_function_name(step.op_index, step.opcode)}, {step.op_index}}},")
+            number += 1
+    return lines
 
 
 def _schedule(graph: Graph, source: EngineSource, calls: list[KernelCall]) -> str:
     data = source.model_bytes
-    steps = "\n".join(f"    {{{op_function_name(c.op_index, c.opcode)}, {c.op_index}}}," for c in calls)
     samples = "\n".join(f"    {{{offset}u, 0x{value:02x}u}}," for offset, value in model_samples(data))
-    inputs = ", ".join(tensor_symbol(graph.tensors[i]) for i in graph.inputs)
-    outputs = ", ".join(tensor_symbol(graph.tensors[i]) for i in graph.outputs)
+    inputs = ", ".join(tensor_ref(graph.tensors[i]) for i in graph.inputs)
+    outputs = ", ".join(tensor_ref(graph.tensors[i]) for i in graph.outputs)
     return "\n".join([
-        "/* The schedule, in model order (RESHAPE ops are aliases and run nothing). */",
-        *([f"static const tinyml_step steps[{len(calls)}] = {{", steps, "};", ""] if calls else []),
+        "/* The schedule in model order, one step per kernel call: [i] = {its function, its op's index in the",
+        " * model}. i numbers the ops of tinyml_op_count(), tinyml_op_name(), tinyml_trace_op() and the profile;",
+        " * the model index is what tinyml_op_model_index() and tinyml_failed_op() return. Alias ops (RESHAPE,",
+        " * SQUEEZE, EXPAND_DIMS) share their input's bytes, run nothing and are not counted. */",
+        *(["static const tinyml_step steps[TINYML_ENGINE_OP_COUNT] = {", *_schedule_entries(source.steps), "};",
+           ""] if calls else []),
         _step_info(graph, calls),
         f"static void *const inputs[] = {{{inputs}}};",
         f"static void *const outputs[] = {{{outputs}}};",
@@ -266,7 +333,7 @@ def _schedule(graph: Graph, source: EngineSource, calls: list[KernelCall]) -> st
         "static const tinyml_model_sample model_samples[] = {", samples, "};", "",
         "const tinyml_schedule tinyml_generated_schedule = {",
         f"    .steps = {'steps' if calls else 'NULL'},",
-        f"    .step_count = {len(calls)},",
+        "    .step_count = TINYML_ENGINE_OP_COUNT,",
         "    .inputs = inputs,",
         "    .input_info = input_info,",
         f"    .input_count = {len(graph.inputs)},",

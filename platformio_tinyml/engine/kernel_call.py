@@ -1,10 +1,81 @@
-"""What a lowering produces for one op: a kernel call with every parameter fixed at build time."""
+"""What a lowering produces for one op: a kernel call with every parameter fixed at build time.
+
+Every kernel the engine calls is in KERNEL_SIGNATURES with its parameters' names, in order, as its
+header declares them (CMSIS-NN's arm_nnfunctions.h, the runtime's tinyml_kernels.h). A lowering
+names each argument (kernel_arguments()); the generated call comments every argument with its
+parameter's name."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+_CONVOLUTION = ("ctx", "conv_params", "quant_params", "input_dims", "input_data", "filter_dims", "filter_data",
+                "bias_dims", "bias_data", "output_dims", "output_data")
+_DEPTHWISE = ("ctx", "dw_conv_params", *_CONVOLUTION[2:])
+_POOLING = ("ctx", "pool_params", "input_dims", "input_data", "filter_dims", "output_dims", "output_data")
+
+# function -> its parameters' names, in call order.
+KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
+    # CMSIS-NN (arm_nnfunctions.h)
+    "arm_convolve_s8": _CONVOLUTION,
+    "arm_convolve_1x1_s8": _CONVOLUTION,
+    "arm_convolve_1x1_s8_fast": _CONVOLUTION,
+    "arm_convolve_1_x_n_s8": _CONVOLUTION,
+    "arm_depthwise_conv_s8": _DEPTHWISE,
+    "arm_depthwise_conv_3x3_s8": _DEPTHWISE,
+    "arm_depthwise_conv_s8_opt": _DEPTHWISE,
+    "arm_fully_connected_s8": ("ctx", "fc_params", *_CONVOLUTION[2:]),
+    "arm_elementwise_add_s8": ("input_1_vect", "input_2_vect", "input_1_offset", "input_1_mult", "input_1_shift",
+                               "input_2_offset", "input_2_mult", "input_2_shift", "left_shift", "output",
+                               "out_offset", "out_mult", "out_shift", "out_activation_min", "out_activation_max",
+                               "block_size"),
+    "arm_elementwise_mul_s8": ("input_1_vect", "input_2_vect", "input_1_offset", "input_2_offset", "output",
+                               "out_offset", "out_mult", "out_shift", "out_activation_min", "out_activation_max",
+                               "block_size"),
+    "arm_softmax_s8": ("input", "num_rows", "row_size", "mult", "shift", "diff_min", "output"),
+    "arm_avgpool_s8": _POOLING,
+    "arm_max_pool_s8": _POOLING,
+    # the runtime's own kernels (tinyml_kernels.h)
+    "tinyml_lut_s8": ("input", "output", "size", "table", "invalid"),
+    "tinyml_lut_s8_f32": ("input", "output", "size", "table"),
+    "tinyml_binary_s8": ("params", "dims", "input1", "input2", "output"),
+    "tinyml_batch_matmul_s8": ("params", "dims", "lhs", "rhs", "output"),
+    "tinyml_reduce_s8": ("params", "dims", "input", "output"),
+    "tinyml_copy_s8": ("dims", "input", "output"),
+    "tinyml_fill_s8": ("output", "size", "value"),
+    "tinyml_gather_s8": ("params", "indices", "output", "outer", "axis_size", "inner", "count"),
+    "tinyml_quantize_f32_s8": ("input", "output", "size", "scale", "zero_point"),
+    "tinyml_neg_f32": ("input", "output", "size"),
+    "tinyml_div_f32": ("dims", "input1", "input2", "output", "activation_min", "activation_max"),
+}
+
+
+def kernel_arguments(function: str, **named) -> tuple[str, ...]:
+    """The C arguments of a call to `function`, each given by its parameter's name, in the order of
+    KERNEL_SIGNATURES; ints are written in decimal. Raises ValueError when a parameter is missing or
+    unknown."""
+    parameters = KERNEL_SIGNATURES.get(function)
+    if parameters is None:
+        raise ValueError(f"kernel '{function}' is not in KERNEL_SIGNATURES")
+    missing = [name for name in parameters if name not in named]
+    unknown = [name for name in named if name not in parameters]
+    if missing or unknown:
+        raise ValueError(f"arguments of {function}: missing {missing}, unknown {unknown}")
+    return tuple(str(named[name]) for name in parameters)
+
+
+def parameter_names(function: str, arguments: tuple[str, ...]) -> tuple[str, ...]:
+    """The parameters' names of a call, checked against its number of arguments."""
+    parameters = KERNEL_SIGNATURES.get(function)
+    if parameters is None:
+        raise ValueError(f"kernel '{function}' is not in KERNEL_SIGNATURES")
+    if len(parameters) != len(arguments):
+        raise ValueError(f"{function} takes {len(parameters)} arguments ({', '.join(parameters)}), "
+                         f"the call has {len(arguments)}")
+    return parameters
 
 
 @dataclass(frozen=True)
@@ -28,7 +99,7 @@ class KernelCall:
     op_index: int
     opcode: str
     function: str                       # the CMSIS-NN (or runtime) function called
-    arguments: tuple[str, ...]          # C expressions, in call order
+    arguments: tuple[str, ...]          # C expressions, in call order (kernel_arguments())
     reads: tuple[int, ...]              # activation tensors read (indices)
     writes: tuple[int, ...]             # tensors written
     constants: tuple[int, ...] = ()     # constant tensors read in place from the model
@@ -40,6 +111,10 @@ class KernelCall:
     # Further kernel calls of the same op, in order, each returning a status (0 = success):
     # (function, arguments). CONCATENATION copies each input, PAD fills then copies.
     more_calls: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __post_init__(self):
+        for function, arguments in ((self.function, self.arguments), *self.more_calls):
+            parameter_names(function, arguments)
 
 
 @dataclass(frozen=True)
@@ -66,9 +141,27 @@ def c_struct(**fields) -> str:
     return "{" + ", ".join(f".{name} = {c_value(value)}" for name, value in fields.items()) + "}"
 
 
+def _reads_back(text: str, single: np.float32) -> bool:
+    """Whether the decimal `text` is `single` read directly as a float, and read as a double first."""
+    via_double = np.float32(float(text))
+    return via_double.tobytes() == single.tobytes() and np.float32(text).tobytes() == single.tobytes()
+
+
 def c_float(value: float) -> str:
-    """A float literal that is exactly the single-precision value (C99 hex float)."""
-    return f"{float(np.float32(value)).hex()}f"
+    """A float literal that is exactly the single-precision value: the shortest decimal that reads
+    back as it (9 significant digits where that would not survive a compiler reading the literal as
+    a double first), e.g. 0.003921569f. Infinities are GCC/Clang's __builtin_inff()."""
+    single = np.float32(value)
+    if math.isinf(single):
+        return "__builtin_inff()" if single > 0 else "-__builtin_inff()"
+    if math.isnan(single):
+        raise ValueError("a NaN has no exact C float literal")
+    text = str(single)
+    if not _reads_back(text, single):
+        text = f"{float(single):.9g}"
+        if "." not in text and "e" not in text:
+            text += ".0"
+    return f"{text}f"
 
 
 def c_dims(n: int, h: int, w: int, c: int) -> str:

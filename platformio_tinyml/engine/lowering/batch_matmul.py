@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_struct
+from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
 from ..quantization import INT8_MAX, INT8_MIN, fully_connected_multiplier
-from ..symbols import tensor_symbol
+from ..symbols import tensor_ref
 from .operands import OpNotSupported, contiguous_strides, describe, input_tensor, output_tensor, per_tensor_quantization
 
 MAX_BATCH_DIMS = 3
@@ -61,7 +61,8 @@ def lower_batch_matmul(graph: Graph, op: Operator, path: KernelPath) -> KernelCa
         rhs_depth_stride=1 if adj_y else cols, rhs_col_stride=depth if adj_y else 1)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_batch_matmul_s8",
-        arguments=("&params", "&dims", tensor_symbol(lhs), tensor_symbol(rhs), tensor_symbol(y)),
+        arguments=kernel_arguments("tinyml_batch_matmul_s8", params="&params", dims="&dims", lhs=tensor_ref(lhs),
+                                   rhs=tensor_ref(rhs), output=tensor_ref(y)),
         reads=(lhs.index,) + ((rhs.index,) if rhs.data is None else ()), writes=(y.index,),
         constants=(rhs.index,) if rhs.data is not None else (),
         summary=(f"{describe(lhs)}{'^T' if adj_x else ''} x {describe(rhs)}{'^T' if adj_y else ''} -> "

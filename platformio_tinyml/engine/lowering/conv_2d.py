@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct
+from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
 from ..scratch import conv_wrapper_bytes, is_1x1_conv, is_1xn_conv
-from ..symbols import scratch_symbol, tensor_symbol
+from ..symbols import scratch_ref, tensor_ref
 from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
                           window_params, window_summary)
 from .operands import OpNotSupported, describe
@@ -32,7 +32,7 @@ def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     tables = requantization_tables(op, operands, out_c)
     scratch = conv_wrapper_bytes(path, (in_h, in_w, in_c), (k_h, k_w), operands.stride_hw,
                                  operands.padding_hw, operands.dilation_hw)
-    context = c_struct(buf=scratch_symbol(op.index) if scratch else "NULL", size=scratch)
+    context = c_struct(buf=scratch_ref(op.index) if scratch else "NULL", size=scratch)
     locals_ = (
         LocalConst("cmsis_nn_context", "context", context),
         LocalConst("cmsis_nn_conv_params", "conv_params", c_struct(**window_params(operands))),
@@ -42,11 +42,14 @@ def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, out_c)),
         LocalConst("cmsis_nn_dims", "output_dims", c_dims(n, out_h, out_w, out_c)),
     )
-    arguments = ("&context", "&conv_params", "&quant_params", "&input_dims", tensor_symbol(operands.input),
-                 "&filter_dims", tensor_symbol(operands.filter), "&bias_dims", bias_argument(operands.bias),
-                 "&output_dims", tensor_symbol(operands.output))
+    function = conv_kernel(operands, in_h, in_c)
+    arguments = kernel_arguments(
+        function, ctx="&context", conv_params="&conv_params", quant_params="&quant_params", input_dims="&input_dims",
+        input_data=tensor_ref(operands.input), filter_dims="&filter_dims", filter_data=tensor_ref(operands.filter),
+        bias_dims="&bias_dims", bias_data=bias_argument(operands.bias), output_dims="&output_dims",
+        output_data=tensor_ref(operands.output))
     return KernelCall(
-        op_index=op.index, opcode=op.opcode, function=conv_kernel(operands, in_h, in_c),
+        op_index=op.index, opcode=op.opcode, function=function,
         arguments=arguments, reads=(operands.input.index,), writes=(operands.output.index,),
         constants=tuple(t.index for t in (operands.filter, operands.bias) if t is not None),
         summary=f"{describe(operands.input)} -> {describe(operands.output)}; {window_summary(operands)}",

@@ -8,7 +8,7 @@ from ...graph import Graph, Operator, Tensor
 from ..kernel_call import ConstTable, c_struct
 from ..padding import leading_padding
 from ..quantization import activation_range, per_channel_multipliers
-from ..symbols import tensor_symbol
+from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant, input_tensor, output_tensor, per_tensor_quantization,
                        shape_of_rank, symmetric_filter_scales)
 
@@ -81,7 +81,7 @@ def window_params(operands: ConvOperands) -> dict:
 
 
 def bias_argument(bias: Tensor | None) -> str:
-    return tensor_symbol(bias) if bias is not None else "NULL"
+    return tensor_ref(bias) if bias is not None else "NULL"
 
 
 def window_summary(operands: ConvOperands) -> str:

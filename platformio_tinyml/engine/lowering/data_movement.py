@@ -9,8 +9,8 @@ import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_struct
-from ..symbols import tensor_symbol
+from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
+from ..symbols import tensor_ref
 from .operands import (OpNotSupported, checked, constant_ints, contiguous_strides, describe, elements,
                        input_tensor, output_tensor, per_tensor_quantization, run_time)
 
@@ -49,7 +49,8 @@ def lower_transpose(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     dims = copy_dims(out_shape, [strides[p] for p in perm], contiguous_strides(out_shape))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
-        arguments=("&dims", tensor_symbol(x), tensor_symbol(y)), reads=(x.index,), writes=(y.index,),
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(x), output=tensor_ref(y)),
+        reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; permutation {list(perm)}",
         locals=(LocalConst("tinyml_copy_dims", "dims", dims),))
 
@@ -117,7 +118,8 @@ def lower_strided_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelC
     call_dims = copy_dims(dims, in_strides, contiguous_strides(tuple(dims)))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
-        arguments=("&dims", _offset(tensor_symbol(x), offset), tensor_symbol(y)), reads=(x.index,),
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=_offset(tensor_ref(x), offset),
+                                   output=tensor_ref(y)), reads=(x.index,),
         writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}; begin {list(begin)}, end {list(end)}, "
                                    f"strides {list(steps)}",
         locals=(LocalConst("tinyml_copy_dims", "dims", call_dims),))
@@ -143,8 +145,9 @@ def lower_concatenation(graph: Graph, op: Operator, path: KernelPath) -> KernelC
         name = f"dims{number}"
         locals_.append(LocalConst("tinyml_copy_dims", name,
                                   copy_dims(tensor.shape, contiguous_strides(tensor.shape), out_strides)))
-        calls.append(("tinyml_copy_s8", (f"&{name}", tensor_symbol(tensor),
-                                         _offset(tensor_symbol(y), position * out_strides[axis]))))
+        calls.append(("tinyml_copy_s8", kernel_arguments(
+            "tinyml_copy_s8", dims=f"&{name}", input=tensor_ref(tensor),
+            output=_offset(tensor_ref(y), position * out_strides[axis]))))
         position += tensor.shape[axis]
     if position != y.shape[axis]:
         raise OpNotSupported(f"inputs add up to {position} along axis {axis}, the output has {y.shape[axis]}")
@@ -179,8 +182,9 @@ def lower_pad(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     dims = copy_dims(x.shape, contiguous_strides(x.shape), out_strides)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_fill_s8",
-        arguments=(tensor_symbol(y), str(elements(y)), str(value)),
-        more_calls=(("tinyml_copy_s8", ("&dims", tensor_symbol(x), _offset(tensor_symbol(y), offset))),),
+        arguments=kernel_arguments("tinyml_fill_s8", output=tensor_ref(y), size=elements(y), value=value),
+        more_calls=(("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(x),
+                                                        output=_offset(tensor_ref(y), offset))),),
         reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; paddings {list(paddings)}, value {value}",
         locals=(LocalConst("tinyml_copy_dims", "dims", dims),))
@@ -208,7 +212,7 @@ def lower_gather(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     reads, constants = _operand_io([params, indices])
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_gather_s8",
-        arguments=(tensor_symbol(params), tensor_symbol(indices), tensor_symbol(y), str(outer), str(axis_size),
-                   str(inner), str(count)),
+        arguments=kernel_arguments("tinyml_gather_s8", params=tensor_ref(params), indices=tensor_ref(indices),
+                                   output=tensor_ref(y), outer=outer, axis_size=axis_size, inner=inner, count=count),
         reads=reads, writes=(y.index,), constants=constants,
         summary=f"{describe(params)}[{describe(indices)}] along axis {axis} -> {describe(y)}")

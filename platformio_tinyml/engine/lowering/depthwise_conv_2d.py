@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct
+from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
 from ..scratch import depthwise_wrapper_bytes
-from ..symbols import scratch_symbol, tensor_symbol
+from ..symbols import scratch_ref, tensor_ref
 from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
                           window_params, window_summary)
 from .operands import OpNotSupported, describe
@@ -36,7 +36,7 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> Ker
     params = {"ch_mult": multiplier, **window_params(operands)}
     locals_ = (
         LocalConst("cmsis_nn_context", "context",
-                   c_struct(buf=scratch_symbol(op.index) if scratch else "NULL", size=scratch)),
+                   c_struct(buf=scratch_ref(op.index) if scratch else "NULL", size=scratch)),
         LocalConst("cmsis_nn_dw_conv_params", "dw_conv_params", c_struct(**params)),
         LocalConst("cmsis_nn_per_channel_quant_params", "quant_params", quant_params_literal(tables)),
         LocalConst("cmsis_nn_dims", "input_dims", c_dims(n, in_h, in_w, in_c)),
@@ -44,12 +44,14 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> Ker
         LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, out_c)),
         LocalConst("cmsis_nn_dims", "output_dims", c_dims(n, out_h, out_w, out_c)),
     )
-    arguments = ("&context", "&dw_conv_params", "&quant_params", "&input_dims", tensor_symbol(operands.input),
-                 "&filter_dims", tensor_symbol(operands.filter), "&bias_dims", bias_argument(operands.bias),
-                 "&output_dims", tensor_symbol(operands.output))
+    function = depthwise_kernel(path, multiplier, n, (k_h, k_w), operands)
+    arguments = kernel_arguments(
+        function, ctx="&context", dw_conv_params="&dw_conv_params", quant_params="&quant_params",
+        input_dims="&input_dims", input_data=tensor_ref(operands.input), filter_dims="&filter_dims",
+        filter_data=tensor_ref(operands.filter), bias_dims="&bias_dims", bias_data=bias_argument(operands.bias),
+        output_dims="&output_dims", output_data=tensor_ref(operands.output))
     return KernelCall(
-        op_index=op.index, opcode=op.opcode,
-        function=depthwise_kernel(path, multiplier, n, (k_h, k_w), operands),
+        op_index=op.index, opcode=op.opcode, function=function,
         arguments=arguments, reads=(operands.input.index,), writes=(operands.output.index,),
         constants=tuple(t.index for t in (operands.filter, operands.bias) if t is not None),
         summary=(f"{describe(operands.input)} -> {describe(operands.output)}; {window_summary(operands)}, "

@@ -1,4 +1,4 @@
-"""ADD, SUB, MUL, SQUARED_DIFFERENCE (int8); DIV (float32, and int8).
+"""ADD, SUB, MUL, SQUARED_DIFFERENCE (int8); DIV (float32 only: int8 DIV is refused).
 
 Same-shaped ADD and MUL go to CMSIS-NN's arm_elementwise_add_s8 / _mul_s8; everything that
 broadcasts (TFLite's rules: shapes aligned on the right, a dimension of 1 repeats), and SUB and
@@ -11,10 +11,10 @@ import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_float, c_struct
+from ..kernel_call import KernelCall, LocalConst, c_float, c_struct, kernel_arguments
 from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
                             mul_scaling, squared_difference_scaling)
-from ..symbols import tensor_symbol
+from ..symbols import tensor_ref
 from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor,
                        output_tensor, per_tensor_quantization)
 
@@ -90,7 +90,8 @@ def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     operands = tuple(t for t in (a, b) if t.data is None)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_binary_s8",
-        arguments=("&params", "&dims", tensor_symbol(a), tensor_symbol(b), tensor_symbol(y)),
+        arguments=kernel_arguments("tinyml_binary_s8", params="&params", dims="&dims", input1=tensor_ref(a),
+                                   input2=tensor_ref(b), output=tensor_ref(y)),
         reads=tuple(t.index for t in operands), writes=(y.index,),
         constants=tuple(t.index for t in (a, b) if t.data is not None),
         summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)}",
@@ -109,9 +110,12 @@ def lower_add(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     y_scale, y_zp = per_tensor_quantization(y)
     (a_mult, a_shift), (b_mult, b_shift), (y_mult, y_shift) = add_scaling(a_scale, b_scale, y_scale)
     act_min, act_max = _activation(op, y)
-    arguments = (tensor_symbol(a), tensor_symbol(b), str(-a_zp), str(a_mult), str(a_shift), str(-b_zp),
-                 str(b_mult), str(b_shift), str(ADD_INPUT_LEFT_SHIFT), tensor_symbol(y), str(y_zp),
-                 str(y_mult), str(y_shift), str(act_min), str(act_max), str(elements(y)))
+    arguments = kernel_arguments(
+        "arm_elementwise_add_s8", input_1_vect=tensor_ref(a), input_2_vect=tensor_ref(b), input_1_offset=-a_zp,
+        input_1_mult=a_mult, input_1_shift=a_shift, input_2_offset=-b_zp, input_2_mult=b_mult,
+        input_2_shift=b_shift, left_shift=ADD_INPUT_LEFT_SHIFT, output=tensor_ref(y), out_offset=y_zp,
+        out_mult=y_mult, out_shift=y_shift, out_activation_min=act_min, out_activation_max=act_max,
+        block_size=elements(y))
     reads, constants = _same_shape_io(a, b, y)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="arm_elementwise_add_s8", arguments=arguments,
@@ -125,8 +129,10 @@ def lower_mul(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     y_scale, y_zp = per_tensor_quantization(y)
     multiplier, shift = mul_scaling(a_scale, b_scale, y_scale)
     act_min, act_max = _activation(op, y)
-    arguments = (tensor_symbol(a), tensor_symbol(b), str(-a_zp), str(-b_zp), tensor_symbol(y), str(y_zp),
-                 str(multiplier), str(shift), str(act_min), str(act_max), str(elements(y)))
+    arguments = kernel_arguments(
+        "arm_elementwise_mul_s8", input_1_vect=tensor_ref(a), input_2_vect=tensor_ref(b), input_1_offset=-a_zp,
+        input_2_offset=-b_zp, output=tensor_ref(y), out_offset=y_zp, out_mult=multiplier, out_shift=shift,
+        out_activation_min=act_min, out_activation_max=act_max, block_size=elements(y))
     reads, constants = _same_shape_io(a, b, y)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="arm_elementwise_mul_s8", arguments=arguments,
@@ -136,7 +142,7 @@ def lower_mul(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
 
 def lower_div(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """DIV: float32 as TFLite Micro's reference (IEEE single-precision a / b, then the fused
-    activation's clamp); int8 through tinyml_binary_s8."""
+    activation's clamp). int8 DIV has no kernel: it raises OpNotSupported."""
     y = output_tensor(graph, op, dtypes=("int8", "float32"))
     if y.dtype == "int8":
         raise OpNotSupported("int8 DIV has no kernel yet (float32 DIV has)")
@@ -149,7 +155,8 @@ def lower_div(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     locals_ = (LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))),)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_div_f32",
-        arguments=("&dims", tensor_symbol(a), tensor_symbol(b), tensor_symbol(y), c_float(low), c_float(high)),
+        arguments=kernel_arguments("tinyml_div_f32", dims="&dims", input1=tensor_ref(a), input2=tensor_ref(b),
+                                   output=tensor_ref(y), activation_min=c_float(low), activation_max=c_float(high)),
         reads=tuple(t.index for t in (a, b) if t.data is None), writes=(y.index,),
         constants=tuple(t.index for t in (a, b) if t.data is not None),
         summary=f"{describe(a)} / {describe(b)} -> {describe(y)} (float)", locals=locals_)

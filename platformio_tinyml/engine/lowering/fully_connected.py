@@ -12,10 +12,10 @@ import numpy as np
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import ConstTable, KernelCall, LocalConst, c_dims, c_struct
+from ..kernel_call import ConstTable, KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
 from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers
 from ..scratch import conv_wrapper_bytes
-from ..symbols import tensor_symbol
+from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, shape_of_rank, symmetric_filter_scales)
 
@@ -60,9 +60,11 @@ def lower_fully_connected(graph: Graph, op: Operator, path: KernelPath) -> Kerne
         LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, output_depth)),
         LocalConst("cmsis_nn_dims", "output_dims", c_dims(batches, 1, 1, output_depth)),
     )
-    arguments = ("&context", "&fc_params", "&quant_params", "&input_dims", tensor_symbol(x),
-                 "&filter_dims", tensor_symbol(w), "&bias_dims",
-                 tensor_symbol(b) if b is not None else "NULL", "&output_dims", tensor_symbol(y))
+    arguments = kernel_arguments(
+        "arm_fully_connected_s8", ctx="&context", fc_params="&fc_params", quant_params="&quant_params",
+        input_dims="&input_dims", input_data=tensor_ref(x), filter_dims="&filter_dims", filter_data=tensor_ref(w),
+        bias_dims="&bias_dims", bias_data=tensor_ref(b) if b is not None else "NULL", output_dims="&output_dims",
+        output_data=tensor_ref(y))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="arm_fully_connected_s8", arguments=arguments,
         reads=(x.index,), writes=(y.index,), constants=tuple(t.index for t in (w, b) if t is not None),
@@ -93,9 +95,11 @@ def _per_channel(op: Operator, path: KernelPath, x, w, b, y, rows: int, depth: i
         LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, units)),
         LocalConst("cmsis_nn_dims", "output_dims", c_dims(1, 1, rows, units)),
     )
-    arguments = ("&context", "&conv_params", "&quant_params", "&input_dims", tensor_symbol(x), "&filter_dims",
-                 tensor_symbol(w), "&bias_dims", tensor_symbol(b) if b is not None else "NULL", "&output_dims",
-                 tensor_symbol(y))
+    arguments = kernel_arguments(
+        "arm_convolve_1x1_s8_fast", ctx="&context", conv_params="&conv_params", quant_params="&quant_params",
+        input_dims="&input_dims", input_data=tensor_ref(x), filter_dims="&filter_dims", filter_data=tensor_ref(w),
+        bias_dims="&bias_dims", bias_data=tensor_ref(b) if b is not None else "NULL", output_dims="&output_dims",
+        output_data=tensor_ref(y))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="arm_convolve_1x1_s8_fast", arguments=arguments,
         reads=(x.index,), writes=(y.index,), constants=tuple(t.index for t in (w, b) if t is not None),

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import ConstTable, KernelCall, c_float
+from ..kernel_call import ConstTable, KernelCall, c_float, kernel_arguments
 from ..reference_tables import ReferenceUnavailable, reference_table
-from ..symbols import tensor_symbol
+from ..symbols import tensor_ref
 from .operands import (OpNotSupported, checked, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, run_time)
 
@@ -30,7 +30,9 @@ def _table_call(graph: Graph, op: Operator, x, y, output_quant, dequantize_first
     name = f"op{op.index}_table"
     if y.dtype == "float32":
         tables = (ConstTable(name, "float", tuple(c_float(v) for v in table.values)),)
-        function, arguments = "tinyml_lut_s8_f32", (tensor_symbol(x), tensor_symbol(y), str(elements(y)), name)
+        function = "tinyml_lut_s8_f32"
+        arguments = kernel_arguments(function, input=tensor_ref(x), output=tensor_ref(y), size=elements(y),
+                                     table=name)
     else:
         tables = [ConstTable(name, "int8_t", table.values)]
         invalid = "NULL"
@@ -40,7 +42,8 @@ def _table_call(graph: Graph, op: Operator, x, y, output_quant, dequantize_first
             invalid = tables[-1].name
         tables = tuple(tables)
         function = "tinyml_lut_s8"
-        arguments = (tensor_symbol(x), tensor_symbol(y), str(elements(y)), name, invalid)
+        arguments = kernel_arguments(function, input=tensor_ref(x), output=tensor_ref(y), size=elements(y),
+                                     table=name, invalid=invalid)
     refused = sum(table.invalid)
     note = f"; {refused} input value(s) refused as TFLite Micro does" if refused else ""
     return KernelCall(op_index=op.index, opcode=op.opcode, function=function, arguments=arguments,
@@ -85,7 +88,8 @@ def lower_quantize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if x.shape != y.shape:
         raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
     scale, zero_point = per_tensor_quantization(y)
-    arguments = (tensor_symbol(x), tensor_symbol(y), str(elements(y)), c_float(scale), str(zero_point))
+    arguments = kernel_arguments("tinyml_quantize_f32_s8", input=tensor_ref(x), output=tensor_ref(y),
+                                 size=elements(y), scale=c_float(scale), zero_point=zero_point)
     return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_quantize_f32_s8",
                       arguments=arguments, reads=(x.index,), writes=(y.index,),
                       summary=f"{describe(x)} float -> {describe(y)} int8")
@@ -105,5 +109,6 @@ def lower_neg(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if x.shape != y.shape:
         raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
     return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_neg_f32",
-                      arguments=(tensor_symbol(x), tensor_symbol(y), str(elements(y))),
+                      arguments=kernel_arguments("tinyml_neg_f32", input=tensor_ref(x), output=tensor_ref(y),
+                                                 size=elements(y)),
                       reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)} (float)")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct
+from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
 from ..padding import leading_padding
 from ..quantization import activation_range
 from ..scratch import avgpool_bytes
-from ..symbols import scratch_symbol, tensor_symbol
+from ..symbols import scratch_ref, tensor_ref
 from .operands import (OpNotSupported, describe, input_tensor, output_tensor, per_tensor_quantization,
                        shape_of_rank)
 
@@ -33,7 +33,7 @@ def lower_pool_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     scratch = avgpool_bytes(path, channels) if op.opcode == "AVERAGE_POOL_2D" else 0
     locals_ = (
         LocalConst("cmsis_nn_context", "context",
-                   c_struct(buf=scratch_symbol(op.index) if scratch else "NULL", size=scratch)),
+                   c_struct(buf=scratch_ref(op.index) if scratch else "NULL", size=scratch)),
         LocalConst("cmsis_nn_pool_params", "pool_params",
                    c_struct(stride={"w": stride_w, "h": stride_h}, padding={"w": pad_w, "h": pad_h},
                             activation={"min": act_min, "max": act_max})),
@@ -41,8 +41,9 @@ def lower_pool_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         LocalConst("cmsis_nn_dims", "filter_dims", c_dims(1, filter_h, filter_w, 1)),
         LocalConst("cmsis_nn_dims", "output_dims", c_dims(1, out_h, out_w, channels)),
     )
-    arguments = ("&context", "&pool_params", "&input_dims", tensor_symbol(x), "&filter_dims",
-                 "&output_dims", tensor_symbol(y))
+    arguments = kernel_arguments(POOL_KERNELS[op.opcode], ctx="&context", pool_params="&pool_params",
+                                 input_dims="&input_dims", input_data=tensor_ref(x), filter_dims="&filter_dims",
+                                 output_dims="&output_dims", output_data=tensor_ref(y))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function=POOL_KERNELS[op.opcode], arguments=arguments,
         reads=(x.index,), writes=(y.index,),

@@ -11,9 +11,9 @@ import numpy as np
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_struct
+from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
 from ..quantization import mean_multiplier, quantize_multiplier
-from ..symbols import tensor_symbol
+from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant_ints, contiguous_strides, describe, input_tensor, output_tensor,
                        per_tensor_quantization, run_time)
 
@@ -60,7 +60,9 @@ def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     keep = "kept" if op.options.get("keep_dims", False) else "dropped"
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_reduce_s8",
-        arguments=("&params", "&dims", tensor_symbol(x), tensor_symbol(y)), reads=(x.index,), writes=(y.index,),
+        arguments=kernel_arguments("tinyml_reduce_s8", params="&params", dims="&dims", input=tensor_ref(x),
+                                   output=tensor_ref(y)),
+        reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; axes {list(axes)} ({keep}), {count} values each",
         locals=(LocalConst("tinyml_reduce_params", "params", params),
                 LocalConst("tinyml_reduce_dims", "dims", dims)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import KernelCall
+from ..kernel_call import KernelCall, kernel_arguments
 from ..quantization import softmax_input_scaling
-from ..symbols import tensor_symbol
+from ..symbols import tensor_ref
 from .operands import OpNotSupported, describe, elements, input_tensor, output_tensor, per_tensor_quantization
 
 OUTPUT_QUANTIZATION = (1.0 / 256, -128)
@@ -25,8 +25,8 @@ def lower_softmax(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     row_size = x.shape[-1] if x.shape else 1
     rows = elements(x) // row_size
     multiplier, left_shift, diff_min = softmax_input_scaling(op.options.get("beta", 1.0), in_scale)
-    arguments = (tensor_symbol(x), str(rows), str(row_size), str(multiplier), str(left_shift),
-                 str(diff_min), tensor_symbol(y))
+    arguments = kernel_arguments("arm_softmax_s8", input=tensor_ref(x), num_rows=rows, row_size=row_size,
+                                 mult=multiplier, shift=left_shift, diff_min=diff_min, output=tensor_ref(y))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="arm_softmax_s8", arguments=arguments,
         reads=(x.index,), writes=(y.index,),

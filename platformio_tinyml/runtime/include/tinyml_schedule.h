@@ -14,10 +14,12 @@ extern "C" {
 #endif
 
 /* One step of the schedule: a generated function calling one kernel; returns the kernel's status
- * (0 on success, as CMSIS-NN's ARM_CMSIS_NN_SUCCESS). */
+ * (0 on success, as CMSIS-NN's ARM_CMSIS_NN_SUCCESS). Only ops that run a kernel are steps: an alias
+ * op (RESHAPE, SQUEEZE, EXPAND_DIMS sharing its input's bytes) runs nothing and has none, so step i
+ * is op i of tinyml_op_count(), tinyml_op_name(), tinyml_trace_op() and the profile. */
 typedef struct {
     int32_t (*run)(void);
-    int32_t model_op; /* index of the op in the model, for tinyml_failed_op() */
+    int32_t model_op; /* index of the op in the model: tinyml_op_model_index(), tinyml_failed_op() */
 } tinyml_step;
 
 /* What profiling and tracing need about a step (compiled in only with TINYML_PROFILE or
@@ -37,7 +39,7 @@ typedef struct {
 
 typedef struct {
     const tinyml_step *steps;
-    int step_count;
+    int step_count; /* TINYML_ENGINE_OP_COUNT of tinyml_engine.h */
     void *const *inputs;
     const tinyml_tensor_info *input_info;
     int input_count;
@@ -56,6 +58,7 @@ typedef struct {
 } tinyml_schedule;
 
 extern const tinyml_schedule tinyml_generated_schedule;
+/* Per step, step_count entries: */
 extern const tinyml_step_info tinyml_generated_step_info[];  /* TINYML_PROFILE or TINYML_TRACE */
 extern uint64_t tinyml_generated_op_instructions[];          /* TINYML_PROFILE */
 

@@ -105,6 +105,8 @@ int tinyml_failed_op(void)
 }
 
 #if defined(TINYML_PROFILE) || defined(TINYML_TRACE)
+/* `op` numbers the schedule's steps, the kernel calls (alias ops have none), as tinyml_invoke() runs
+ * them: 0 .. step_count - 1, step_count being the generated TINYML_ENGINE_OP_COUNT. */
 static int valid_op(int op)
 {
     return op >= 0 && op < SCHEDULE->step_count;
