@@ -55,7 +55,7 @@ def cmd_convert(args) -> int:
     """The build's conversion path (cache, subprocess, checks) on a model, outside PlatformIO."""
     from pathlib import Path
 
-    from .pipeline import check_runtime_support, emit, prepare_int8_model
+    from .pipeline import ModelJob, check_runtime_support, emit, prepare_int8_model
     from .convert.errors import ConversionError
     from .graph import ModelFormatError
     from .op_check import UnsupportedOpsError
@@ -71,8 +71,7 @@ def cmd_convert(args) -> int:
         options = parse_options(raw, Path.cwd())
         if not options.model.exists():
             raise ConversionError(f"{args.model}: no such file or folder")
-        int8 = prepare_int8_model(options, Path.cwd(), out, sys.executable, Path(__file__).resolve().parents[1],
-                                  args.verbose, emit)
+        int8 = prepare_int8_model(ModelJob(options, Path.cwd(), out, verbose=args.verbose), emit)
         check_runtime_support(int8.model, options, emit)
     except (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError) as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -138,6 +138,13 @@ def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
+def _write_tool_manifests(folder: Path, name: str, version: str, description: str) -> None:
+    """package.json (marked as set-up's) and .piopm of a tool package set-up makes."""
+    _write_json(folder / "package.json",
+                {"name": name, "version": version, "description": description, SETUP_MARKER: True})
+    _write_json(folder / ".piopm", _piopm(name, version))
+
+
 def _piopm(name: str, version: str, package_type: str = "tool") -> dict:
     # PlatformIO's record of an installed package; owner "platformio" makes it match the specs
     # that platforms and PlatformIO Core ask for.
@@ -346,16 +353,7 @@ def ensure_tool_scons(packages_dir: Path) -> StepResult:
         return StepResult("tool-scons", False, f"seeded from SCons {SCons.__version__}{beside}")
 
     def fill(folder: Path) -> None:
-        _write_json(
-            folder / "package.json",
-            {
-                "name": "tool-scons",
-                "version": version,
-                "description": f"SCons {SCons.__version__} from pip",
-                SETUP_MARKER: True,
-            },
-        )
-        _write_json(folder / ".piopm", _piopm("tool-scons", version))
+        _write_tool_manifests(folder, "tool-scons", version, f"SCons {SCons.__version__} from pip")
         (folder / "scons.py").write_text(SCONS_LAUNCHER, encoding="utf-8")
 
     _write_package(destination, fill)
@@ -408,16 +406,8 @@ def ensure_toolchain(packages_dir: Path) -> StepResult:
         return StepResult(TOOLCHAIN_PACKAGE, False, f"GCC {gcc_version} from {tool_dir}{beside}")
 
     def fill(folder: Path) -> None:
-        _write_json(
-            folder / "package.json",
-            {
-                "name": TOOLCHAIN_PACKAGE,
-                "version": version,
-                "description": f"GNU Arm Embedded Toolchain {gcc_version}: the system's, linked by `tinyml setup`",
-                SETUP_MARKER: True,
-            },
-        )
-        _write_json(folder / ".piopm", _piopm(TOOLCHAIN_PACKAGE, version))
+        _write_tool_manifests(folder, TOOLCHAIN_PACKAGE, version,
+                              f"GNU Arm Embedded Toolchain {gcc_version}: the system's, linked by `tinyml setup`")
         (folder / "bin").mkdir()
         for tool in tools:
             (folder / "bin" / tool.name).symlink_to(tool)
@@ -517,16 +507,8 @@ def ensure_sreccat(packages_dir: Path) -> StepResult:
         return StepResult(SRECCAT_PACKAGE, False, f"SRecord {srecord_version} ({target}){beside}")
 
     def fill(folder: Path) -> None:
-        _write_json(
-            folder / "package.json",
-            {
-                "name": SRECCAT_PACKAGE,
-                "version": version,
-                "description": f"SRecord {srecord_version}'s srec_cat: the system's, linked by `tinyml setup`",
-                SETUP_MARKER: True,
-            },
-        )
-        _write_json(folder / ".piopm", _piopm(SRECCAT_PACKAGE, version))
+        _write_tool_manifests(folder, SRECCAT_PACKAGE, version,
+                              f"SRecord {srecord_version}'s srec_cat: the system's, linked by `tinyml setup`")
         (folder / "srec_cat").symlink_to(target)
 
     _write_package(destination, fill)

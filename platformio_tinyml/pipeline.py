@@ -45,16 +45,28 @@ from .golden import (
     render_golden_data,
 )
 from .graph import Model, ModelFormatError, read_model, verify_model
-from .model_array import model_hash, render_model_header, write_model_sources
+from .model_array import model_hash, write_model_sources
 from .op_check import UnsupportedOpsError, check_ops
 from .options import (DEFAULT_MIN_AGREEMENT, DEFAULT_MIN_FLOAT_COSINE, DEFAULT_MIN_SNR, PREFIX, OptionError,
                       Options, parse_options)
 
+# The folder holding the platformio_tinyml package: the conversion worker runs from it.
+LIBRARY_ROOT = Path(__file__).resolve().parents[1]
 REPORT_FILE = "conversion_report.json"
 ENGINE_REPORT_FILE = "engine_report.json"
 GOLDEN_DATA_FILE = "tinyml_golden_data.h"
 SAMPLES_FILE = "tinyml_samples.h"
 MODEL_COPY = "model.tflite"
+
+
+@dataclass(frozen=True)
+class ModelJob:
+    """One model's build: its options and where it happens (the hook, the CLI and the tests make one)."""
+    options: Options
+    project_dir: Path          # relative option paths are taken from here
+    work_dir: Path             # $BUILD_DIR/tinyml: reports and the int8 model's copy
+    python: str = sys.executable  # the Python the conversion worker runs in
+    verbose: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,8 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
     options = parse_options(request["options"], project_dir)
     staging = Path(tempfile.mkdtemp(prefix=".generated-", dir=_made(work_dir)))
     try:
-        int8 = prepare_int8_model(options, project_dir, work_dir, sys.executable, Path(request["library_root"]),
-                                  request.get("verbose", False), emit)
+        int8 = prepare_int8_model(ModelJob(options, project_dir, work_dir, verbose=request.get("verbose", False)),
+                                  emit)
         check_runtime_support(int8.model, options, emit)
         with stage("tinyml_model.c/.h", emit):
             write_model_sources(staging, int8.data, int8.model, provenance(options, int8))
@@ -98,7 +110,7 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {"status": "ok", "how": int8.how, "kernel_path": engine.kernel_path.value, "python": sys.executable,
-            "seconds": round(time.perf_counter() - start, 1)}
+            "library_root": str(LIBRARY_ROOT), "seconds": round(time.perf_counter() - start, 1)}
 
 
 def replace_changed_files(staging: Path, generated: Path) -> None:
@@ -189,9 +201,9 @@ def emit(line: str) -> None:
     print(line, flush=True)
 
 
-def prepare_int8_model(options: Options, project_dir: Path, work_dir: Path, python: str,
-                       library_root: Path, verbose: bool, emit: Callable[[str], None]) -> Int8Model:
-    """The int8 .tflite for `options`: the file itself when it is int8, else a (cached) conversion."""
+def prepare_int8_model(job: ModelJob, emit: Callable[[str], None]) -> Int8Model:
+    """The int8 .tflite for the job's options: the file itself when it is int8, else a (cached) conversion."""
+    options, project_dir, work_dir = job.options, job.project_dir, job.work_dir
     what = f"{PREFIX}model = {options.model_text}"
     source_format = detect_format(options.model, options.model_text)
     if source_format == TFLITE:
@@ -210,10 +222,11 @@ def prepare_int8_model(options: Options, project_dir: Path, work_dir: Path, pyth
                                {"format": source_format, **options.conversion_settings()})
     entry = cache.lookup(key)
     if entry is None:
-        launcher.require_converters(source_format, python, what)
+        launcher.require_converters(source_format, job.python, what)
         request = {"options": options.written, "project_dir": str(project_dir), "format": source_format}
         with stage(f"converted {options.model_text} to int8", emit):
-            entry = launcher.convert_in_subprocess(python, library_root, key, request, work_dir, verbose, emit)
+            entry = launcher.convert_in_subprocess(job.python, LIBRARY_ROOT, key, request, work_dir,
+                                                   job.verbose, emit)
     else:
         emit(f"tinyml: conversion of {options.model_text} cached ({key[:12]})")
     data = (entry / cache.MODEL_FILE).read_bytes()

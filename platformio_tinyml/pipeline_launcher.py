@@ -52,7 +52,7 @@ def model_sources(context: BuildContext, emit: Callable[[str], None]) -> dict:
     request = {
         "options": {key: value for key, value in context.raw_options.items() if key.startswith(PREFIX)},
         "project_dir": str(context.project_dir), "work_dir": str(work_dir),
-        "library_root": str(context.library_root), "board": dataclasses.asdict(context.board),
+        "board": dataclasses.asdict(context.board),
         "golden": context.golden,
     }
     stamp = input_stamp(request, options, context.project_dir)

@@ -6,11 +6,10 @@ import json
 import sys
 
 import pytest
-from conftest import REPO
 from fixtures.corrupt_float_tflite import corrupting_python
 from model_fixtures import float_models, requires_tensorflow
 
-from platformio_tinyml.pipeline import check_runtime_support, prepare_int8_model
+from platformio_tinyml.pipeline import ModelJob, check_runtime_support, prepare_int8_model
 from platformio_tinyml.convert.errors import ConversionError
 from platformio_tinyml.graph import op_census
 from platformio_tinyml.options import parse_options
@@ -31,7 +30,7 @@ def convert(tmp_path, monkeypatch):
         python = corrupting_python(tmp_path / "python", corruption) if corruption else sys.executable
         lines = []
         options = parse_options({f"custom_tinyml_{k}": str(v) for k, v in raw.items()}, tmp_path)
-        result = prepare_int8_model(options, tmp_path, tmp_path / "build", str(python), REPO, False, lines.append)
+        result = prepare_int8_model(ModelJob(options, tmp_path, tmp_path / "build", python=str(python)), lines.append)
         return result, lines, options
 
     return run

@@ -2,14 +2,13 @@
 without PlatformIO: the Keras transformer, PyTorch -> ONNX models, a float .tflite, the shared int8
 models, and the bad inputs that need the converters."""
 
-import sys
 import time
 
 import pytest
-from conftest import REPO, shared_model_path
+from conftest import shared_model_path
 from model_fixtures import float_models, requires_tensorflow
 
-from platformio_tinyml.pipeline import prepare_int8_model
+from platformio_tinyml.pipeline import ModelJob, prepare_int8_model
 from platformio_tinyml.convert.errors import ConversionError
 from platformio_tinyml.graph import op_census
 from platformio_tinyml.options import parse_options
@@ -41,7 +40,7 @@ def convert(tmp_path, monkeypatch, module_cache):
         raw.setdefault("min_agreement", 90)
         options = parse_options({f"custom_tinyml_{k}": str(v) for k, v in raw.items()}, tmp_path)
         start = time.perf_counter()
-        result = prepare_int8_model(options, tmp_path, tmp_path / "build", sys.executable, REPO, False, lines.append)
+        result = prepare_int8_model(ModelJob(options, tmp_path, tmp_path / "build"), lines.append)
         return result, lines, time.perf_counter() - start
 
     return run

@@ -105,7 +105,27 @@ def test_the_cache_key_follows_content_not_names_or_times(tmp_path):
     assert cache.conversion_key(model, [samples], {"quantization": "int8"}) != key
     assert cache.conversion_key(model, [samples], {"quantization": "int16x8"}) != \
         cache.conversion_key(model, [samples], {"quantization": "int8"})
-    assert {"tensorflow", "onnx2tf", "platformio-tinyml", "platformio_tinyml.convert"} <= set(cache.converter_versions())
+
+
+def test_the_cache_key_follows_the_converters_and_our_conversion_code(tmp_path, monkeypatch):
+    """A new TensorFlow (or onnx2tf ...) or an edit of convert/*.py must not reuse old conversions."""
+    model = _write(tmp_path / "m.onnx", b"\x08model")
+    key = cache.conversion_key(model, [], {})
+    installed = cache.importlib.metadata.version
+    monkeypatch.setattr(cache.importlib.metadata, "version",
+                        lambda name: "0.0.1" if name == "onnx2tf" else installed(name))
+    assert cache.conversion_key(model, [], {}) != key
+    monkeypatch.setattr(cache.importlib.metadata, "version", installed)
+    assert cache.conversion_key(model, [], {}) == key
+    sources = tmp_path / "convert"
+    sources.mkdir()
+    for file in cache._CONVERT_SOURCES.glob("*.py"):
+        (sources / file.name).write_bytes(file.read_bytes())
+    monkeypatch.setattr(cache, "_CONVERT_SOURCES", sources)
+    assert cache.conversion_key(model, [], {}) == key
+    with (sources / "worker.py").open("a") as stream:
+        stream.write("# an edit\n")
+    assert cache.conversion_key(model, [], {}) != key
 
 
 def test_cache_entries_are_published_whole(tmp_path, monkeypatch):

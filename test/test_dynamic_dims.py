@@ -1,13 +1,11 @@
 """A PyTorch model exported with dynamic batch and sequence dimensions converts with the sequence
 length its calibration samples have; with random calibration nothing fixes it, and the error says so."""
 
-import sys
-
 import pytest
-from conftest import REPO
+
 from model_fixtures import float_models, requires_tensorflow
 
-from platformio_tinyml.pipeline import prepare_int8_model
+from platformio_tinyml.pipeline import ModelJob, prepare_int8_model
 from platformio_tinyml.convert.errors import ConversionError
 from platformio_tinyml.options import parse_options
 
@@ -20,7 +18,7 @@ def models(tmp_path_factory):
 def convert(tmp_path, **raw):
     lines = []
     options = parse_options({f"custom_tinyml_{k}": str(v) for k, v in raw.items()}, tmp_path)
-    result = prepare_int8_model(options, tmp_path, tmp_path / "build", sys.executable, REPO, False, lines.append)
+    result = prepare_int8_model(ModelJob(options, tmp_path, tmp_path / "build"), lines.append)
     return result, lines
 
 

@@ -8,12 +8,11 @@ variant built without TensorFlow, and a Keras MultiHeadAttention + LayerNormaliz
 converted by the package's own pipeline (needs TensorFlow)."""
 
 import os
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import REPO, shared_model_path
+from conftest import shared_model_path
 from model_fixtures import conversion_cache, float_models, requires_tensorflow
 from op_zoo import op_zoo, transformer_op_zoo
 from tiny_transformer import tiny_transformer
@@ -48,7 +47,7 @@ def board_project(tmp_path_factory):
 def keras_transformer(tmp_path_factory) -> bytes:
     """The conversion tests' Keras MultiHeadAttention + LayerNormalization model (batch 1), made int8
     by prepare_int8_model (the build hook's path; cached for the session)."""
-    from platformio_tinyml.pipeline import prepare_int8_model
+    from platformio_tinyml.pipeline import ModelJob, prepare_int8_model
     from platformio_tinyml.options import parse_options
 
     base = tmp_path_factory.getbasetemp()
@@ -61,7 +60,7 @@ def keras_transformer(tmp_path_factory) -> bytes:
                                  "custom_tinyml_calibration": str(models / "transformer_calibration.npy"),
                                  # untrained: its int8 ties its float on 31 of 32 samples
                                  "custom_tinyml_min_agreement": "90"}, work)
-        result = prepare_int8_model(options, work, work / "build", sys.executable, REPO, False, lambda line: None)
+        result = prepare_int8_model(ModelJob(options, work, work / "build"), lambda line: None)
     finally:
         if saved is None:
             os.environ.pop("PLATFORMIO_TINYML_CACHE_DIR", None)

@@ -101,8 +101,8 @@ test_framework = custom
     pio = environment / "bin" / "pio"
     built = run(pio, project, "run")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-2000:]
-    # The hook that ran is the installed one.
-    request = json.loads((project / ".pio" / "build" / "host" / "tinyml" / "pipeline_request.json").read_text())
-    assert request["library_root"] == str(Path(installed).parent)
+    # The pipeline that ran is the installed one.
+    result = json.loads((project / ".pio" / "build" / "host" / "tinyml" / "pipeline_result.json").read_text())
+    assert result["library_root"] == str(Path(installed).parent)
     tested = run(pio, project, "test")
     assert passed(tested, 9, skipped=1), tested.stdout[-3000:] + tested.stderr[-2000:]
