@@ -2,7 +2,6 @@
  * integer kernels compute each element. */
 #include "tinyml_fixed_point.h"
 #include "tinyml_kernels.h"
-#include "tinyml_broadcast.h"
 
 static inline int32_t combine(const tinyml_binary_params *p, int32_t x1, int32_t x2)
 {
@@ -47,7 +46,19 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
         for (int32_t i = 0; i < inner; i++) {
             *output++ = (int8_t)combine(params, a[i * stride1], b[i * stride2]);
         }
-        if (!tinyml_broadcast_next_row(dims, index, &offset1, &offset2)) {
+        /* advance the outer dims like an odometer */
+        int32_t d = rank - 2;
+        for (; d >= 0; d--) {
+            offset1 += dims->input1_strides[d];
+            offset2 += dims->input2_strides[d];
+            if (++index[d] < dims->dims[d]) {
+                break;
+            }
+            offset1 -= dims->input1_strides[d] * dims->dims[d];
+            offset2 -= dims->input2_strides[d] * dims->dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
             return TINYML_KERNEL_OK;
         }
     }

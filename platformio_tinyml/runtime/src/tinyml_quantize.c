@@ -3,7 +3,6 @@
 #include <math.h>
 
 #include "tinyml_kernels.h"
-#include "tinyml_broadcast.h"
 
 int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
                                int32_t zero_point)
@@ -44,7 +43,18 @@ int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, c
             value = value < activation_min ? activation_min : value;
             *output++ = activation_max < value ? activation_max : value;
         }
-        if (!tinyml_broadcast_next_row(dims, index, &offset1, &offset2)) {
+        int32_t d = rank - 2;
+        for (; d >= 0; d--) {
+            offset1 += dims->input1_strides[d];
+            offset2 += dims->input2_strides[d];
+            if (++index[d] < dims->dims[d]) {
+                break;
+            }
+            offset1 -= dims->input1_strides[d] * dims->dims[d];
+            offset2 -= dims->input2_strides[d] * dims->dims[d];
+            index[d] = 0;
+        }
+        if (d < 0) {
             return TINYML_KERNEL_OK;
         }
     }
