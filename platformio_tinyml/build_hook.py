@@ -13,6 +13,7 @@ from .board_profile import BoardProfileError, board_profile
 from .build_messages import stop_build
 from .convert.errors import ConversionError
 from .generated_files import GENERATED_FOLDER, WORK_FOLDER
+from .kernel_sources import needed_sources, user_sources
 from .offline_setup import SetupError, cmsis_nn_sources
 from .options import OptionError, parse_options
 from .pipeline_launcher import BuildContext, PipelineError, model_sources
@@ -20,6 +21,7 @@ from .provision import ProvisionError
 from .test_image import GOLDEN_SUITE, TestImageError, configure_test_image, write_test_image_record
 
 GOLDEN_SUITE_DIR = Path(__file__).resolve().parent / "golden_suite"
+RUNTIME_SOURCES = Path(__file__).resolve().parent / "runtime" / "src"
 STOPS = (OptionError, BoardProfileError, TestImageError, ConversionError, ProvisionError, PipelineError, SetupError)
 
 
@@ -53,10 +55,15 @@ def run(env, library_root: Path) -> None:
     # The headers reach the project's sources too: PlatformIO passes a library's CPPPATH on.
     env.Append(CPPPATH=[str(generated), str(kernels / "Include")] + ([str(GOLDEN_SUITE_DIR)] if context.golden else []))
     env.BuildSources(str(context.work_dir / "build"), str(generated))
-    # All of CMSIS-NN is compiled once per environment; the linker keeps what the schedule calls.
-    env.BuildSources(str(context.work_dir / "cmsis-nn"), str(kernels / "Source"))
+    # Only the CMSIS-NN files the engine, the runtime and the project's own code reach are compiled.
+    users = user_sources(generated, RUNTIME_SOURCES, *([GOLDEN_SUITE_DIR] if context.golden else []),
+                         *(Path(env.subst(f"$PROJECT_{folder}_DIR")) for folder in ("SRC", "INCLUDE", "TEST")))
+    needed = [str(path.relative_to(kernels / "Source")) for path in needed_sources(kernels / "Source", users)]
+    env.BuildSources(str(context.work_dir / "cmsis-nn"), str(kernels / "Source"),
+                     src_filter=["-<*>"] + [f"+<{path}>" for path in needed])
     unchanged = ": nothing changed since the last build" if result.get("cached") else ""
-    emit(f"tinyml: model ready, {result['how']}{unchanged} ({time.perf_counter() - start:.1f} s in all)")
+    emit(f"tinyml: model ready, {result['how']}{unchanged}; {len(needed)} CMSIS-NN files "
+         f"({time.perf_counter() - start:.1f} s in all)")
 
 
 def build_context(env, default_env, library_root: Path) -> BuildContext:
