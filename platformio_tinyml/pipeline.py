@@ -180,20 +180,20 @@ def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, gene
 
 def generate_schedule(int8: Int8Model, core: str, generated: Path, work_dir: Path, emit) -> EngineReport:
     """The engine's C schedule for this core, and a JSON record of what it costs."""
-    with stage(f"schedule for {core}", emit):
+    with stage(f"schedule for {core}", emit) as line:
         try:
             engine = generate_engine(int8.model, int8.data, generated, core)
         except ValueError as exc:  # a core the engine has no kernel path for
             raise UnsupportedModelError(int8.model.source, [f"board build.cpu: {exc}"]) from None
+        line.text = (f"schedule for {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
+                     f"(lower bound {engine.arena_lower_bound:,} B), model {len(int8.data):,} B, "
+                     f"{len(engine.kernels)} kernel calls")
     record = {
         "core": core, "kernel_path": engine.kernel_path.value, "arena_bytes": engine.arena_bytes,
         "arena_lower_bound": engine.arena_lower_bound, "constant_table_bytes": engine.constant_table_bytes,
         "model_bytes": len(int8.data), "kernels": list(engine.kernels),
     }
     _write_text_if_changed(work_dir / ENGINE_REPORT_FILE, json.dumps(record, indent=2) + "\n")
-    emit(f"tinyml: {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
-         f"(lower bound {engine.arena_lower_bound:,} B), model {len(int8.data):,} B, "
-         f"{len(engine.kernels)} kernel calls")
     return engine
 
 
@@ -224,30 +224,42 @@ def prepare_int8_model(job: ModelJob, emit: Callable[[str], None]) -> Int8Model:
     if entry is None:
         launcher.require_converters(source_format, job.python, what)
         request = {"options": options.written, "project_dir": str(project_dir), "format": source_format}
-        with stage(f"converted {options.model_text} to int8", emit):
+        with stage(f"converted {options.model_text} to int8", emit,
+                   announce=f"converting {options.model_text} to int8") as line:
             entry = launcher.convert_in_subprocess(job.python, LIBRARY_ROOT, key, request, work_dir,
                                                    job.verbose, emit)
+            report = _conversion_report(entry)
+            line.text += f"{_onnx2tf_clause(report)}; details in {work_dir / REPORT_FILE}"
     else:
-        emit(f"tinyml: conversion of {options.model_text} cached ({key[:12]})")
+        report = _conversion_report(entry)
+        emit(f"tinyml: conversion of {options.model_text} cached ({key[:12]}){_onnx2tf_clause(report)}")
+        # The figures the conversion printed when it ran, from its report.
+        if report.get("float_check"):
+            emit(f"tinyml: {float_line(report['float_check'])}")
+        emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
+             f"(details: {work_dir / REPORT_FILE})")
     data = (entry / cache.MODEL_FILE).read_bytes()
-    report = json.loads((entry / cache.REPORT_FILE).read_text(encoding="utf-8"))
     _copy_if_changed(entry / cache.MODEL_FILE, work_dir / MODEL_COPY)
     _copy_if_changed(entry / cache.REPORT_FILE, work_dir / REPORT_FILE)
     model = read_model(data, source=f"the int8 conversion of {options.model_text}")
     verify_model(model)
     for warning in report["warnings"]:
         emit(f"tinyml: warning: {warning}")
-    conversion = report.get("conversion") or {}
-    if conversion.get("onnx2tf_options"):
-        emit(f"tinyml: onnx2tf options: {conversion['onnx2tf_options']} "
-             f"({len(conversion['attempts'])} attempt(s))")
-    if report.get("float_check"):
-        emit(f"tinyml: {float_line(report['float_check'])}")
-    emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
-         f"(details: {work_dir / REPORT_FILE})")
     check_float(report.get("float_check"), options)
     check_agreement(report["accuracy"], options)
     return Int8Model(data, model, f"converted from {source_format}", report)
+
+
+def _conversion_report(entry: Path) -> dict:
+    return json.loads((entry / cache.REPORT_FILE).read_text(encoding="utf-8"))
+
+
+def _onnx2tf_clause(report: dict) -> str:
+    conversion = report.get("conversion") or {}
+    if not conversion.get("onnx2tf_options"):
+        return ""
+    attempts = len(conversion["attempts"])
+    return f", onnx2tf with {conversion['onnx2tf_options']}" + (f" (attempt {attempts})" if attempts > 1 else "")
 
 
 def is_int8_model(model: Model) -> bool:

@@ -80,7 +80,7 @@ def load(path: Path, options: Options, what: str,
                 break
             checked = check(candidate, checked)
             attempts.append({"options": label, "passed": checked.passed, "float_check": checked.details})
-            if emit:
+            if emit and (number > 1 or not checked.passed):  # a first attempt kept: the float check's line says it
                 verdict = "kept" if checked.passed else ("no option set left" if last else "retrying")
                 emit(f"tinyml: onnx2tf attempt {number} ({label}): float TFLite vs onnxruntime: "
                      f"{checked.summary} -> {verdict}")

@@ -23,7 +23,7 @@ from ..engine import supported_ops
 from ..graph import ModelFormatError, read_model
 from ..op_check import UnsupportedOpsError, check_ops
 from ..options import OptionError, Options, SampleSource, parse_options
-from .accuracy import compare_outputs
+from .accuracy import compare_outputs, float_line, summary_line
 from .cache import MODEL_FILE, REPORT_FILE, converter_versions
 from .errors import ConversionError
 from .float_model import FloatModel, first_sample
@@ -92,14 +92,16 @@ def convert(request: dict, output: Path, emit) -> None:
     # An ONNX model comes checked: its check chose among onnx2tf's option sets.
     samples = model.float_check.reference.samples if model.float_check else checked_samples(job, model)
     with stage(f"float TFLite vs {model.source_framework} on {samples.count} {samples.origin} samples",
-               emit, timings):
+               emit, timings) as line:
         checked = model.float_check or check_float_tflite(job, source_reference(model, samples),
                                                           model.output_names, model.to_float())
+        line.text = float_line(float_check_record(job, model, checked))
     with stage(f"int8 quantization with {calibration[0].shape[0]} calibration samples", emit, timings):
         data = model.to_int8(calibration)
     check_runtime_ops(job, data, checked)
-    with stage(f"accuracy: {model.source_framework} vs int8 on the TFLite Micro reference", emit, timings):
+    with stage(f"accuracy: {model.source_framework} vs int8 on the TFLite Micro reference", emit, timings) as line:
         accuracy = int8_accuracy(model, checked.reference, data)
+        line.text = summary_line(accuracy, accuracy["sample_source"])
     (output / MODEL_FILE).write_bytes(data)
     report = conversion_report(job, model, checked, accuracy, fixes.fixed, warnings, timings)
     (output / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -187,8 +189,7 @@ def int8_accuracy(model: FloatModel, reference: Reference, data: bytes) -> dict:
 def conversion_report(job: Job, model: FloatModel, checked: FloatCheck, accuracy: dict, fixed_dimensions: list,
                       warnings: list[str], timings: dict) -> dict:
     options = job.options
-    float_check = {**checked.details, "source_framework": model.source_framework,
-                   "sample_source": checked.reference.samples.origin, "min_cosine": job.min_cosine}
+    float_check = float_check_record(job, model, checked)
     return {
         "model": options.model_text, "format": job.source_format, "quantization": options.quantization,
         "input_shapes": [list(shape) for shape in model.input_shapes],
@@ -196,6 +197,11 @@ def conversion_report(job: Job, model: FloatModel, checked: FloatCheck, accuracy
         "conversion": _conversion_record(model, float_check), "fixed_dimensions": fixed_dimensions,
         "warnings": warnings, "stage_seconds": timings, "versions": converter_versions(),
     }
+
+
+def float_check_record(job: Job, model: FloatModel, checked: FloatCheck) -> dict:
+    return {**checked.details, "source_framework": model.source_framework,
+            "sample_source": checked.reference.samples.origin, "min_cosine": job.min_cosine}
 
 
 def _conversion_record(model: FloatModel, float_check: dict) -> dict | None:
