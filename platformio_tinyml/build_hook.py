@@ -18,6 +18,7 @@ from .offline_setup import SetupError, cmsis_nn_sources
 from .options import OptionError, parse_options
 from .pipeline_launcher import BuildContext, PipelineError, model_sources
 from .provision import ProvisionError
+from .test_framework_check import test_framework_problem
 from .test_image import GOLDEN_SUITE, TestImageError, configure_test_image, write_test_image_record
 
 GOLDEN_SUITE_DIR = Path(__file__).resolve().parent / "golden_suite"
@@ -29,14 +30,16 @@ def run(env, library_root: Path) -> None:
     from SCons.Script import DefaultEnvironment
 
     default_env = DefaultEnvironment()
-    marker = "_TINYML_HOOK_DONE_" + env["PIOENV"].replace("-", "_")  # PlatformIO may load us twice
-    if default_env.get(marker):
+    if hook_ran(default_env, env["PIOENV"]):  # PlatformIO may load us twice
         return
-    default_env[marker] = True
+    default_env[_hook_marker(env["PIOENV"])] = True
     start = time.perf_counter()
     try:
         context = build_context(env, default_env, library_root)
         testing = bool(_running_test(env, default_env))
+        problem = testing and test_framework_problem(env["PIOENV"], context.raw_options.get("test_framework"))
+        if problem:
+            raise TestImageError(problem)
         if testing:
             configure_test_image(env, default_env, context.board, context.options, context.work_dir)
         env.Append(CCFLAGS=[f"-{context.options.optimization}"])  # the library's code, whatever the project's
@@ -64,6 +67,15 @@ def run(env, library_root: Path) -> None:
     unchanged = ": nothing changed since the last build" if result.get("cached") else ""
     emit(f"tinyml: model ready, {result['how']}{unchanged}; {len(needed)} CMSIS-NN files "
          f"({time.perf_counter() - start:.1f} s in all)")
+
+
+def hook_ran(default_env, env_name: str) -> bool:
+    """Whether PlatformIO ran the library's script for this environment (it is among lib_deps)."""
+    return bool(default_env.get(_hook_marker(env_name)))
+
+
+def _hook_marker(env_name: str) -> str:
+    return "_TINYML_HOOK_DONE_" + env_name.replace("-", "_")
 
 
 def build_context(env, default_env, library_root: Path) -> BuildContext:

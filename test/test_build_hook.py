@@ -3,12 +3,14 @@ the generated model sources compile for the Cortex-M4 and M55 boards, a warm bui
 starts no TensorFlow, and every bad input stops the build with one clear error, leaving the
 previous good output as it was and no partial one."""
 
+import itertools
 import re
 import shutil
+import subprocess
 import time
 
 import pytest
-from conftest import REPO, run_pio, shared_model_path
+from conftest import REPO, pio_executable, run_pio, shared_model_path
 from model_fixtures import conversion_cache, float_models, requires_tensorflow
 
 from platformio_tinyml.pipeline import check_agreement
@@ -163,6 +165,31 @@ def test_a_bad_option_stops_the_build(make_project, cache_env, options, says):
     project = _project_with_options(make_project, **options)
     _assert_stops_cleanly(run_pio(project, "run", env=cache_env), says)
     _no_partial_output(project)
+
+
+def test_a_model_option_without_the_library_says_to_add_it(make_project, tmp_path):
+    (tmp_path / "m.tflite").write_bytes(shared_model_path("hello_world_int8.tflite").read_bytes())
+    project = make_project({"src/main.c": MAIN_C}, {"native": "native"}, f"custom_tinyml_model = {tmp_path / 'm.tflite'}\n")
+    output = _assert_stops_cleanly(run_pio(project, "run"), [
+        "[env:native] custom_tinyml_model is set, but platformio-tinyml is not among the environment's lib_deps"])
+    assert "tinyml.h: No such file" not in output
+
+
+def test_pio_test_without_the_custom_framework_stops_before_fetching_unity(make_project):
+    golden = {"test/test_tinyml_golden/test_main.c": '#include "tinyml_golden_test.c"\n', "src/main.c": MAIN_C}
+    project = make_project(golden, {"native": "native"}, options_text(model="m.tflite"))
+    says = "[env:native] test_framework = unity (PlatformIO default): platformio-tinyml's tests run in an emulator"
+    output = _assert_stops_cleanly(run_pio(project, "test", timeout=30), [f"Error: {says}"])
+    assert "Installing throwtheswitch/Unity" not in output
+    # `pio run` installs the test framework too when test/ has suites: it warns before it waits
+    # (offline, a minute for the registry to fail), so the wait is not read to its end.
+    with subprocess.Popen([pio_executable(), "run"], cwd=project, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as running:
+        try:
+            before_install = list(itertools.takewhile(lambda line: "Installing" not in line, running.stdout))
+        finally:
+            running.kill()
+    assert f"Warning: {says}" in "".join(before_install)
 
 
 @requires_tensorflow

@@ -23,6 +23,7 @@ if str(PACKAGE_PARENT) not in sys.path:
     sys.path.insert(0, str(PACKAGE_PARENT))
 
 from platformio_tinyml.boards import BoardError, board_from_manifest  # noqa: E402
+from platformio_tinyml.build_hook import hook_ran  # noqa: E402
 from platformio_tinyml.build_messages import stop_build  # noqa: E402
 from platformio_tinyml.generated_files import WORK_FOLDER  # noqa: E402
 from platformio_tinyml.linker_script import render_linker_script  # noqa: E402
@@ -148,6 +149,11 @@ else:
     configure_without_compiler()
 
 target_program = env.BuildProgram()  # also defines `checkprogsize`, run by default when SIZETOOL is set
+# BuildProgram has run the libraries' scripts: a model option without the library does nothing.
+if env.GetProjectOption("custom_tinyml_model", "") and not hook_ran(DefaultEnvironment(), env["PIOENV"]):
+    stop_build(env, f"[env:{env['PIOENV']}] custom_tinyml_model is set, but platformio-tinyml is not among the "
+                    "environment's lib_deps, so nothing builds the model: add `lib_deps = <the library>` (a "
+                    "symlink:// or file:// path to it, see the README's 'Use it in your project').")
 # What `pio test` runs, and where (the runner reads it).
 write_record(Path(env.subst("$BUILD_DIR")) / WORK_FOLDER, Path(env.subst("$BUILD_DIR/${PROGNAME}${PROGSUFFIX}")), board)
 if board.is_arm:
