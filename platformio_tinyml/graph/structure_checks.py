@@ -12,10 +12,11 @@ import math
 
 from .model import Graph, Tensor
 from .problems import op_label, tensor_label, where
-from .schema import NUMPY_DTYPES, data_nbytes
+from .schema import NUMPY_DTYPES, TensorType, data_nbytes
 
 # TFLite Micro counts a tensor's bytes in an int; so does the generated C.
 MAX_TENSOR_BYTES = (1 << 31) - 1
+TENSOR_TYPES = frozenset(t.name.lower() for t in TensorType)
 
 
 def index_problems(graph: Graph, buffers: tuple[memoryview, ...]) -> list[str]:
@@ -31,6 +32,11 @@ def index_problems(graph: Graph, buffers: tuple[memoryview, ...]) -> list[str]:
     details += [f"{tensor_label(t)} points at buffer {t.buffer_index} but the file has {len(buffers)} buffers"
                 for t in graph.tensors if t.buffer_index >= len(buffers)]
     return details
+
+
+def type_problems(graph: Graph, uses: dict[int, str]) -> list[str]:
+    return [f"{where(uses, tensor)}: element {tensor.dtype} is not a TFLite tensor type"
+            for tensor in graph.tensors if tensor.dtype not in TENSOR_TYPES]
 
 
 def has_valid_shape(tensor: Tensor) -> bool:

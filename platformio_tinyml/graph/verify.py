@@ -13,7 +13,7 @@ from .problems import first_uses, where
 from .quantization_checks import quantization_problems
 from .schema import FILE_IDENTIFIER, SCHEMA_VERSION
 from .structure_checks import (constant_size_problems, dataflow_problems, index_problems,
-                               shape_problems)
+                               shape_problems, type_problems)
 
 _MAX_PROBLEMS_SHOWN = 20
 
@@ -64,7 +64,7 @@ def _graph_problems(graph: Graph, buffers: tuple[memoryview, ...]) -> tuple[list
     """(problems only a damaged file has, problems of a well-formed but unusable model)."""
     corrupt = index_problems(graph, buffers) + constant_size_problems(graph, buffers)
     uses = first_uses(graph)
-    invalid = shape_problems(graph, uses)
+    invalid = type_problems(graph, uses) + shape_problems(graph, uses)
     invalid += [f"{where(uses, tensor)} {problem}"
                 for tensor in graph.tensors for problem in quantization_problems(tensor)]
     if not corrupt:  # the checks below index the tables
