@@ -72,11 +72,12 @@ def _load_file(file: Path, where: str):
         raise ConversionError(f"{where}: {file.name} is empty (0 bytes); save the samples with numpy.save "
                               "or numpy.savez.")
     try:
-        data = np.load(file, allow_pickle=False)
-        if isinstance(data, np.lib.npyio.NpzFile):
-            with data:
-                return {key: data[key] for key in data.files}
-        return data
+        with file.open("rb") as stream:  # closed even when NumPy gives up half-way
+            data = np.load(stream, allow_pickle=False)
+            if isinstance(data, np.lib.npyio.NpzFile):
+                with data:
+                    return {key: data[key] for key in data.files}
+            return data
     except (EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise ConversionError(f"{where}: {file.name} is truncated or damaged ({type(exc).__name__}: {exc}); "
                               "save the samples again.") from None
