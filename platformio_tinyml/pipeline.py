@@ -33,7 +33,7 @@ from .convert.errors import ConversionError
 from .convert.progress import stage
 from .convert.samples import load_samples
 from .convert.source_format import TFLITE, detect_format
-from .engine import EngineReport, UnsupportedModelError, generate_engine
+from .engine import EngineReport, UnknownCoreError, UnsupportedModelError, generate_engine
 from .generated_files import GENERATED_FOLDER, RESULT_FILE, TRACE_FILE
 from .golden import (
     golden_inputs,
@@ -183,7 +183,7 @@ def generate_schedule(int8: Int8Model, core: str, generated: Path, work_dir: Pat
     with stage(f"schedule for {core}", emit) as line:
         try:
             engine = generate_engine(int8.model, int8.data, generated, core)
-        except ValueError as exc:  # a core the engine has no kernel path for
+        except UnknownCoreError as exc:  # the board's problem; everything else names the model's op
             raise UnsupportedModelError(int8.model.source, [f"board build.cpu: {exc}"]) from None
         line.text = (f"schedule for {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
                      f"(lower bound {engine.arena_lower_bound:,} B), model {len(int8.data):,} B, "

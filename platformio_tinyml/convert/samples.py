@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -66,12 +68,19 @@ def _from_files(path: Path, where: str) -> list:
 
 
 def _load_file(file: Path, where: str):
+    if file.stat().st_size == 0:
+        raise ConversionError(f"{where}: {file.name} is empty (0 bytes); save the samples with numpy.save "
+                              "or numpy.savez.")
     try:
-        data = np.load(file, allow_pickle=False)
-        if isinstance(data, np.lib.npyio.NpzFile):
-            with data:
-                return {key: data[key] for key in data.files}
-        return data
+        with file.open("rb") as stream:  # closed even when NumPy gives up half-way
+            data = np.load(stream, allow_pickle=False)
+            if isinstance(data, np.lib.npyio.NpzFile):
+                with data:
+                    return {key: data[key] for key in data.files}
+            return data
+    except (EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ConversionError(f"{where}: {file.name} is truncated or damaged ({type(exc).__name__}: {exc}); "
+                              "save the samples again.") from None
     except (OSError, ValueError) as exc:
         raise ConversionError(f"{where}: cannot read {file.name} as NumPy data ({exc}).") from None
 
@@ -134,9 +143,18 @@ def _fit(array: np.ndarray, where: str, name: str, shape: tuple[int, ...]) -> np
             f"{where}: samples for input '{name}' have shape {_text(array.shape)}, but the model's "
             f"input is {_text(shape)}: give an array of shape (samples, {', '.join(map(str, sample_shape))})."
         )
-    if not np.issubdtype(array.dtype, np.number):
-        raise ConversionError(f"{where}: samples for input '{name}' are {array.dtype}, not numbers.")
-    return array.astype(np.float32)
+    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise ConversionError(f"{where}: samples for input '{name}' are {array.dtype}, not real numbers.")
+    with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused just below
+        floats = array.astype(np.float32)
+    finite = np.isfinite(floats)
+    if not finite.all():
+        nan, infinite = int(np.isnan(floats).sum()), int(np.isinf(floats).sum())
+        first = int(np.argwhere(~finite.reshape(len(floats), -1))[0][0])
+        raise ConversionError(
+            f"{where}: samples for input '{name}' hold {nan} NaN and {infinite} infinite value(s) (or values "
+            f"beyond float32), the first in sample {first}; give finite numbers.")
+    return floats
 
 
 def _text(shape) -> str:

@@ -24,11 +24,18 @@ def detect_format(path: Path, option_text: str) -> str:
             return SAVED_MODEL
         raise ConversionError(f"{where}: {path} is a folder but not a TensorFlow SavedModel "
                               f"(it has no saved_model.pb). Name a model file: {ACCEPTED}.")
-    if not path.is_file():
+    if not path.exists():
         raise ConversionError(f"{where}: {path} does not exist. Write the model's path relative "
                               f"to the project folder ({ACCEPTED}).")
-    with path.open("rb") as stream:
-        head = stream.read(16)
+    if not path.is_file():  # a FIFO, a device such as /dev/null, a socket: reading it would not give a model
+        raise ConversionError(f"{where}: {path} is not a regular file ({_kind(path)}). Name a model "
+                              f"file: {ACCEPTED}.")
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(16)
+    except OSError as exc:
+        raise ConversionError(f"{where}: {path} cannot be read ({exc.strerror or exc}). Give the "
+                              "build's user read access to it.") from None
     suffix = path.suffix.lower()
     found = _format_of_bytes(head)
     if suffix == ".tflite" or found == TFLITE:
@@ -40,6 +47,14 @@ def detect_format(path: Path, option_text: str) -> str:
         if expected else "neither ONNX, TFLite nor Keras"
     raise ConversionError(f"{where}: {path.name} is {what} (first bytes {head[:8]!r}). "
                           f"platformio-tinyml reads {ACCEPTED}.")
+
+
+def _kind(path: Path) -> str:
+    if path.is_fifo():
+        return "a named pipe"
+    if path.is_char_device() or path.is_block_device():
+        return "a device"
+    return "a socket" if path.is_socket() else "not a file"
 
 
 def _format_of_bytes(head: bytes) -> str | None:

@@ -8,7 +8,7 @@ Everything TFLite Micro computes in its kernels' Prepare step is computed here, 
 """
 
 from .cores import KernelPath, kernel_path
-from .errors import UnsupportedModelError
+from .errors import UnknownCoreError, UnsupportedModelError
 from .generate import ENGINE_FILES, EngineReport, generate_engine
 from .lowering import LOWERINGS
 
@@ -21,5 +21,5 @@ def supported_ops() -> frozenset[str]:
     return SUPPORTED_OPS
 
 
-__all__ = ["ENGINE_FILES", "EngineReport", "KernelPath", "SUPPORTED_OPS", "UnsupportedModelError",
+__all__ = ["ENGINE_FILES", "EngineReport", "KernelPath", "SUPPORTED_OPS", "UnknownCoreError", "UnsupportedModelError",
            "generate_engine", "kernel_path", "supported_ops"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..graph import Graph, Model, Tensor
 from ..model_array import model_hash
 from .cores import PATH_PREPROCESSOR_TEST, KernelPath
+from .errors import UnsupportedModelError
 from .kernel_call import Alias, ConstTable, KernelCall, c_float, parameter_names
 from .lifetimes import tensor_bytes
 from .plan import ArenaPlan
@@ -160,8 +161,10 @@ def _constant_tensors(graph: Graph, model: Model, calls: list[KernelCall]) -> st
         offset = model.buffer_offsets[tensor.buffer_index]
         c_type = C_POINTER_TYPES[tensor.dtype]
         if offset % 4:
-            raise ValueError(f"constant '{tensor.name}' starts at byte {offset} of the model, not 4-byte "
-                             "aligned; the model array cannot be read in place")
+            raise UnsupportedModelError(model.source, [
+                f"constant tensor {tensor.index} '{tensor.name}' starts at byte {offset} of the model, not "
+                "4-byte aligned; the model array cannot be read in place (re-export the model with a "
+                "current TFLite converter, which aligns buffers)"])
         lines.append(f"static const {c_type} *const {tensor_symbol(tensor)} = "
                      f"(const {c_type} *)(tinyml_model_data + {offset}); /* {_tensor_note(tensor)} */")
     return "\n".join(lines) + "\n"

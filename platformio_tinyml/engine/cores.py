@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from .errors import UnknownCoreError
+
 
 class KernelPath(Enum):
     PLAIN_C = "plain C"
@@ -43,7 +45,7 @@ def kernel_path(cpu: str) -> KernelPath:
         return KERNEL_PATHS[cpu.lower()]
     except KeyError:
         known = ", ".join(sorted(KERNEL_PATHS))
-        raise ValueError(f"no CMSIS-NN kernel path known for core '{cpu}' (known: {known})") from None
+        raise UnknownCoreError(f"no CMSIS-NN kernel path known for core '{cpu}' (known: {known})") from None
 
 
 # Preprocessor test (after arm_nnfunctions.h) true exactly when CMSIS-NN compiled `path`.

@@ -1,6 +1,11 @@
 """Errors the engine reports to users (shown by the build hook without a traceback)."""
 
 
+class UnknownCoreError(ValueError):
+    """The board's build.cpu names a core the engine has no CMSIS-NN kernel path for: the one
+    engine error that is the board's, not the model's."""
+
+
 class UnsupportedModelError(Exception):
     """The model uses ops, types or parameters the engine cannot generate code for.
 

@@ -33,7 +33,8 @@ def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike
     """Lowers subgraph 0 of `model` for `core` (a board's build.cpu, e.g. 'cortex-m4', or 'host'),
     plans the arena and writes ENGINE_FILES into out_dir, each replaced whole.
 
-    Raises UnsupportedModelError (every op it cannot run, by type) and ValueError (unknown core)."""
+    Raises UnsupportedModelError (every op it cannot run, by type, naming the op and tensors) and
+    UnknownCoreError (a core without a kernel path)."""
     path = kernel_path(core)
     graph = model.subgraphs[0]
     steps = lower_graph(graph, path, source=model.source)

@@ -35,7 +35,7 @@ class Tensor:
     index: int
     name: str
     shape: tuple[int, ...]
-    dtype: str                 # 'int8', 'float32', ... (TensorType name, lower case)
+    dtype: str                 # 'int8', 'float32', ... (TensorType name, lower case); 'type N' if unknown
     buffer_index: int
     # Constant contents as a read-only view into the file, None for tensors
     # computed at run time. See constant_array() for the special dtypes.
@@ -148,9 +148,8 @@ def _read_graph(table: Table, buffers: tuple[memoryview, ...], codes: list[Opera
 
 def _read_tensor(index: int, table: Table, buffers: tuple[memoryview, ...]) -> Tensor:
     type_number = table.scalar('type', UINT8)
-    dtype = dtype_name(type_number)
-    if dtype is None:
-        raise table.error(f"element type {type_number} is not a TFLite tensor type")
+    # An unknown type stays readable ('type 100'); verify_model names the operator using it.
+    dtype = dtype_name(type_number) or f"type {type_number}"
     shape = table.scalars('shape', INT32) or ()
     buffer_index = table.scalar('buffer', UINT32)
     is_sparse = table.table('sparsity', SPARSITY) is not None

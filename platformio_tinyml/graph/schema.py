@@ -289,10 +289,8 @@ def _read_field(table: Table, field: _Field):
     if field.vector:
         return table.scalars(field.key, field.kind)
     value = table.scalar(field.key, field.kind, field.default)
-    if field.names is None:
-        return value
-    if not 0 <= value < len(field.names):
-        raise table.error(f"{field.key} is {value}, expected one of {', '.join(field.names)}")
+    if field.names is None or not 0 <= value < len(field.names):
+        return value  # an unknown enum value stays a number; verify_model names the operator
     return field.names[value]
 
 

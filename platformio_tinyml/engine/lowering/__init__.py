@@ -11,6 +11,7 @@ from ...graph import Graph
 from ..cores import KernelPath
 from ..errors import UnsupportedModelError
 from ..kernel_call import Alias, KernelCall
+from ..quantization import QuantizationError
 from .batch_matmul import lower_batch_matmul
 from .conv_2d import lower_conv_2d
 from .data_movement import (lower_concatenation, lower_gather, lower_pad, lower_strided_slice,
@@ -19,7 +20,7 @@ from .depthwise_conv_2d import lower_depthwise_conv_2d
 from .elementwise import lower_binary, lower_div
 from .fully_connected import lower_fully_connected
 from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
-from .operands import OpNotSupported
+from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
 from .reduce import lower_reduce
 from .reshape import lower_reshape
@@ -57,17 +58,19 @@ LOWERINGS = {
 
 def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[KernelCall | Alias]:
     """Lowers every op in schedule order; raises UnsupportedModelError listing every op it cannot
-    lower (grouped by op type and reason, with how many ops and which tensors)."""
+    lower (grouped by op type and reason, with how many ops and which tensors), its quantization
+    included (scales no kernel can compute with)."""
     steps = []
     refused = defaultdict(list)  # (opcode, reason) -> [op, ...]
     for op in graph.operators:
         lowering = LOWERINGS.get(op.opcode)
-        if lowering is None:
-            refused[(op.opcode, "the engine has no kernel for this op")].append(op)
+        problem = operand_problem(graph, op)
+        if lowering is None or problem is not None:
+            refused[(op.opcode, problem or "the engine has no kernel for this op")].append(op)
             continue
         try:
             steps.append(lowering(graph, op, path))
-        except OpNotSupported as why:
+        except (OpNotSupported, QuantizationError) as why:
             refused[(op.opcode, str(why))].append(op)
         except KeyError as missing:
             refused[(op.opcode, f"its options lack {missing}")].append(op)
@@ -79,6 +82,7 @@ def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[K
 
 def _problem(graph: Graph, opcode: str, reason: str, ops) -> str:
     shown = ", ".join(str(op.index) for op in ops[:5]) + (", ..." if len(ops) > 5 else "")
-    tensors = ", ".join(f"'{graph.tensors[i].name}'" for op in ops[:2] for i in op.outputs if i >= 0)
+    tensors = ", ".join(f"'{graph.tensors[i].name}'" for op in ops[:2] for i in op.outputs
+                        if 0 <= i < len(graph.tensors))
     times = "once" if len(ops) == 1 else f"{len(ops)} times"
     return f"{opcode} ({times}: op {shown}; output {tensors}): {reason}"

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import math
+
 from ...graph import Graph, Operator, Tensor
 from ..symbols import tensor_symbol
 
 
 class OpNotSupported(Exception):
     """Why one op cannot be lowered; collected and grouped per op type for the user."""
+
+
+def operand_problem(graph: Graph, op: Operator) -> str | None:
+    """What makes an op impossible to lower at all (the model validator refuses all of it first;
+    this keeps a lowering called on an unverified graph from failing with an IndexError or a
+    division by zero)."""
+    if not op.inputs:
+        return "it has no inputs"
+    if not op.outputs:
+        return "it has no outputs"
+    for role, indices, smallest in (("input", op.inputs, -1), ("output", op.outputs, 0)):
+        for position, index in enumerate(indices):
+            if not smallest <= index < len(graph.tensors):
+                return f"its {role} {position} is tensor {index}, which the graph does not have"
+    for index in (*op.inputs, *op.outputs):
+        tensor = graph.tensors[index] if index >= 0 else None
+        if tensor is not None and any(dim < 1 for dim in tensor.shape):
+            return (f"tensor {tensor.index} '{tensor.name}' has shape {list(tensor.shape)}; every "
+                    "dimension must be at least 1")
+    return None
 
 
 def input_tensor(graph: Graph, op: Operator, position: int, role: str, dtypes=("int8",),
@@ -39,7 +61,15 @@ def per_tensor_quantization(tensor: Tensor) -> tuple[float, int]:
     if len(quant.scale) != 1:
         raise OpNotSupported(f"tensor '{tensor.name}' is quantized per channel where the kernel "
                              "needs one scale")
+    _check_scales(tensor)
     return quant.scale[0], quant.zero_point[0] if quant.zero_point else 0
+
+
+def _check_scales(tensor: Tensor) -> None:
+    for scale in tensor.quantization.scale:
+        if not (math.isfinite(scale) and scale > 0.0):
+            raise OpNotSupported(f"tensor {tensor.index} '{tensor.name}' has quantization scale {scale!r}; "
+                                 "scales must be finite and positive")
 
 
 def symmetric_filter_scales(filter_tensor: Tensor) -> tuple[float, ...]:
@@ -49,6 +79,7 @@ def symmetric_filter_scales(filter_tensor: Tensor) -> tuple[float, ...]:
         raise OpNotSupported(f"filter '{filter_tensor.name}' has no quantization parameters")
     if any(zero_point != 0 for zero_point in quant.zero_point):
         raise OpNotSupported(f"filter '{filter_tensor.name}' has a non-zero zero point")
+    _check_scales(filter_tensor)
     return quant.scale
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
-from ..quantization import mean_multiplier, quantize_multiplier
+from ..quantization import kernel_multiplier, mean_multiplier, positive_scales
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant_ints, contiguous_strides, describe, input_tensor, output_tensor,
                        per_tensor_quantization, run_time)
@@ -46,7 +46,8 @@ def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if count == 0:
         raise OpNotSupported("it reduces an empty dimension")
     (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
-    multiplier, shift = quantize_multiplier(float(np.float32(in_scale)) / float(np.float32(out_scale)))
+    in_scale, out_scale = positive_scales(in_scale, out_scale)
+    multiplier, shift = kernel_multiplier(in_scale / out_scale)
     if op.opcode == "MEAN":
         multiplier, shift = mean_multiplier(multiplier, shift, count)
     params = c_struct(count=count, input_zero_point=in_zp, multiplier=multiplier, shift=shift,

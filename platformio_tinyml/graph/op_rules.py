@@ -1,0 +1,87 @@
+"""What TFLite Micro's kernels require of each op the engine runs: operand counts, which inputs may be
+absent (-1), which options table the op reads, and how its operand types go together.
+
+Read off the kernels' Prepare steps (tensorflow/tflite-micro, tensorflow/lite/micro/kernels/): e.g.
+CONV_2D takes 2 or 3 inputs and tolerates an absent bias, while DEPTHWISE_CONV_2D always reads its
+bias (TFLite Micro's depthwise Prepare releases it unconditionally, so a missing one crashes it);
+FULLY_CONNECTED's bias is optional. An op without a rule here gets the model-wide checks only.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .schema import BUILTIN_OPTIONS
+
+MANY = 1 << 30  # no upper bound on the input count (CONCATENATION)
+
+
+class OpRule(NamedTuple):
+    inputs: tuple[int, int]                  # (fewest, most) inputs
+    options: str                             # the options table the op reads
+    optional: frozenset[int] = frozenset()   # input positions that may be -1 (absent)
+    options_required: bool = False           # False: NONE is accepted and means the defaults
+    same_type: tuple[int, ...] = (0,)        # input positions whose type must equal output 0's
+
+
+def _rule(fewest: int, most: int, options: str, optional=(), required=False, same_type=(0,)) -> OpRule:
+    return OpRule((fewest, most), options, frozenset(optional), required, tuple(same_type))
+
+
+def _own_options(opcode: str) -> str:
+    """ABS reads AbsOptions; RELU has no options table in the schema, so only NONE fits it."""
+    name = opcode.title().replace("_", "") + "Options"
+    return name if name in BUILTIN_OPTIONS else "NONE"
+
+
+_BINARY = dict(same_type=(0, 1))
+_UNARY_TABLE = ("ABS", "ELU", "HARD_SWISH", "LOGISTIC", "RELU", "RELU6", "RSQRT", "TANH")
+
+OP_RULES: dict[str, OpRule] = {
+    "ADD": _rule(2, 2, "AddOptions", **_BINARY),
+    "SUB": _rule(2, 2, "SubOptions", **_BINARY),
+    "MUL": _rule(2, 2, "MulOptions", **_BINARY),
+    "DIV": _rule(2, 2, "DivOptions", **_BINARY),
+    "SQUARED_DIFFERENCE": _rule(2, 2, "SquaredDifferenceOptions", **_BINARY),
+    "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
+    "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
+    "BATCH_MATMUL": _rule(2, 2, "BatchMatMulOptions", same_type=(0,)),
+    "CONCATENATION": _rule(1, MANY, "ConcatenationOptions"),
+    "CONV_2D": _rule(2, 3, "Conv2DOptions", optional=(2,), required=True),
+    "DEPTHWISE_CONV_2D": _rule(3, 3, "DepthwiseConv2DOptions", required=True),
+    "FULLY_CONNECTED": _rule(2, 3, "FullyConnectedOptions", optional=(2,)),
+    "DEQUANTIZE": _rule(1, 1, "DequantizeOptions", same_type=()),
+    "QUANTIZE": _rule(1, 1, "QuantizeOptions", same_type=()),
+    "EXPAND_DIMS": _rule(2, 2, "ExpandDimsOptions"),
+    "GATHER": _rule(2, 2, "GatherOptions"),
+    "MEAN": _rule(2, 2, "ReducerOptions"),
+    "SUM": _rule(2, 2, "ReducerOptions"),
+    "NEG": _rule(1, 1, "NegOptions"),
+    "PAD": _rule(2, 3, "PadOptions", optional=(2,)),
+    "PADV2": _rule(2, 3, "PadV2Options", optional=(2,)),
+    "RESHAPE": _rule(1, 2, "ReshapeOptions", optional=(1,)),
+    "SOFTMAX": _rule(1, 1, "SoftmaxOptions", required=True, same_type=()),
+    "SQUEEZE": _rule(1, 1, "SqueezeOptions"),
+    "STRIDED_SLICE": _rule(3, 4, "StridedSliceOptions"),
+    "TRANSPOSE": _rule(2, 2, "TransposeOptions"),
+    "LEAKY_RELU": _rule(1, 1, "LeakyReluOptions"),
+    **{opcode: _rule(1, 1, _own_options(opcode), same_type=()) for opcode in _UNARY_TABLE},
+}
+
+# Ops that convolve: (weights position, bias position, the filter dimension TFLite Micro quantizes
+# per channel along). Their weights and bias types follow the input's (see WEIGHT_TYPES).
+WEIGHTED_OPS = {"CONV_2D": (1, 2, 0), "DEPTHWISE_CONV_2D": (1, 2, 3), "FULLY_CONNECTED": (1, 2, 0)}
+
+# input type -> (weight types, bias types) TFLite Micro's kernels accept.
+WEIGHT_TYPES = {
+    "float32": (("float32",), ("float32",)),
+    "int8": (("int8", "int4"), ("int32",)),
+    "int16": (("int8",), ("int32", "int64")),
+}
+
+# Ops with a window: which options fields must be at least 1.
+WINDOW_FIELDS = {
+    "Conv2DOptions": ("stride_w", "stride_h", "dilation_w_factor", "dilation_h_factor"),
+    "DepthwiseConv2DOptions": ("stride_w", "stride_h", "dilation_w_factor", "dilation_h_factor"),
+    "Pool2DOptions": ("stride_w", "stride_h", "filter_width", "filter_height"),
+}
