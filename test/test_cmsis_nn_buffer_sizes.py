@@ -37,7 +37,7 @@ from platformio_tinyml.engine.cores import KernelPath
 from platformio_tinyml.engine.kernel_call import KernelCall
 from platformio_tinyml.engine.lowering import LOWERINGS
 from platformio_tinyml.engine.lowering.operands import OpNotSupported
-from platformio_tinyml.engine.padding import output_size
+from platformio_tinyml.graph.window_checks import output_size
 from platformio_tinyml.engine.symbols import scratch_symbol
 from platformio_tinyml.graph import Graph, Operator, Quantization, Tensor
 from platformio_tinyml.offline_setup import cmsis_nn_dir

@@ -5,7 +5,8 @@ import math
 import pytest
 
 from platformio_tinyml.engine.cores import KernelPath, kernel_path
-from platformio_tinyml.engine.padding import leading_padding, output_size
+from platformio_tinyml.engine.padding import leading_padding
+from platformio_tinyml.graph.window_checks import output_size
 from platformio_tinyml.engine.quantization import (activation_range, add_scaling, quantize_multiplier,
                                                    softmax_input_scaling, tflite_round)
 

@@ -3,6 +3,7 @@ bytes, refused with a message naming the operator (index, type), the tensor (ind
 is wrong; and the engine, called on the unverified model, refusing it with its own typed error
 instead of a ZeroDivisionError, IndexError or OverflowError. Also what must stay accepted."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -193,3 +194,29 @@ def test_an_unknown_core_is_the_boards_problem(tmp_path):
     data, model = mutant(HELLO)
     with pytest.raises(UnsupportedModelError, match="board build.cpu: no CMSIS-NN kernel path known for core 'z80'"):
         generate_schedule(Int8Model(data, model, "test", None), "z80", tmp_path, tmp_path, lambda line: None)
+
+
+def test_a_conv_output_size_its_padding_and_stride_do_not_give():
+    """The kernels index by these shapes: a mismatch would read or write past a tensor."""
+    _, model = mutant(KWS, tensor(22, shape=(1, 13, 3, 64)))
+    refused(model, invalid(KWS, "operator 0 (CONV_2D), output 0 = tensor 22 'functional_1/activation/Relu;"
+                           + model.subgraphs[0].tensors[22].name.split(";", 1)[1] + "' is 13x3 (HxW), but SAME "
+                           "padding of a 49x10 input with a 10x4 window, stride 2x2 and dilation 1x1 gives 25x5"))
+
+
+def test_a_depthwise_output_with_other_channels_than_its_filter():
+    _, model = mutant(KWS, tensor(23, shape=(1, 25, 5, 32)))
+    name = model.subgraphs[0].tensors[23].name
+    refused(model, invalid(KWS, f"operator 1 (DEPTHWISE_CONV_2D), output 0 = tensor 23 '{name}' has 32 channels; "
+                                "the filter makes 64"))
+
+
+def test_a_bias_with_fewer_values_than_output_channels():
+    def shorter_bias(tensors, ops):
+        bias = tensors[3]
+        tensors[3] = dataclasses.replace(bias, shape=(32,), data=bias.data[:32], scale=bias.scale[:32],
+                                         zero_point=bias.zero_point[:32])
+    _, model = mutant(KWS, shorter_bias)
+    name = model.subgraphs[0].tensors[3].name
+    refused(model, invalid(KWS, f"operator 0 (CONV_2D), input 2 = tensor 3 '{name}' has shape [32]; the bias "
+                                "needs one value per output channel (64)"))

@@ -10,6 +10,7 @@ from .op_rules import OP_RULES, WEIGHT_TYPES, WEIGHTED_OPS, WINDOW_FIELDS, OpRul
 from .problems import op_label, operand
 from .quantization_checks import per_channel_axis
 from .schema import ACTIVATION, FC_WEIGHTS_FORMAT, PADDING
+from .window_checks import window_problems
 
 ENUM_FIELDS = {"padding": PADDING, "fused_activation_function": ACTIVATION, "weights_format": FC_WEIGHTS_FORMAT}
 
@@ -20,11 +21,12 @@ def op_problems(graph: Graph) -> list[str]:
         rule = OP_RULES.get(op.opcode)
         if rule is None:
             continue
-        details += _count_problems(op, rule)
-        details += _options_problems(op, rule)
+        found = _count_problems(op, rule) + _options_problems(op, rule)
         if all(0 <= index < len(graph.tensors) for index in (*op.inputs, *op.outputs) if index != -1):
-            details += _type_problems(graph, op, rule)
-            details += _weight_problems(graph, op)
+            found += _type_problems(graph, op, rule) + _weight_problems(graph, op)
+            if not found:  # shapes are compared once the operands and options are sound
+                found += window_problems(graph, op)
+        details += found
     return details
 
 
