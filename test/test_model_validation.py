@@ -220,3 +220,10 @@ def test_a_bias_with_fewer_values_than_output_channels():
     name = model.subgraphs[0].tensors[3].name
     refused(model, invalid(KWS, f"operator 0 (CONV_2D), input 2 = tensor 3 '{name}' has shape [32]; the bias "
                                 "needs one value per output channel (64)"))
+
+
+def test_a_fully_connected_output_its_weights_cannot_fill():
+    _, model = mutant(HELLO, tensor(8, shape=(1, 8)))
+    refused(model, invalid(HELLO, "operator 1 (FULLY_CONNECTED), output 0 = tensor 8 'sequential/dense_1/MatMul;"
+                                  "sequential/dense_1/Relu;sequential/dense_1/BiasAdd' has shape [1, 8]; 1 rows of "
+                                  "16 units make 16 elements"))

@@ -1,6 +1,6 @@
 """Shapes of the windowed and weighted ops against each other: the output size their padding and
-strides give, channel counts that match the weights. The kernels index by these shapes, so a model
-where they disagree would read or write past a tensor; no converter writes one."""
+strides give, channel and unit counts that match the weights. The kernels index by these shapes, so
+a model where they disagree would read or write past a tensor; no converter writes one."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def output_size(padding: str, in_size: int, filter_size: int, stride: int, dilat
 
 def window_problems(graph: Graph, op: Operator) -> list[str]:
     """For an op whose operands, options and shapes passed the other checks."""
+    if op.opcode == "FULLY_CONNECTED":
+        return _fully_connected_problems(graph, op)
     if op.opcode not in WINDOWED or len(op.inputs) < (1 if "POOL" in op.opcode else 2):
         return []
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
@@ -75,4 +77,25 @@ def _channel_problems(graph: Graph, op: Operator, in_channels: int, out_channels
         if math.prod(bias.shape) != wanted_out:
             details.append(f"{operand(op, 'input', 2, bias)} has shape {list(bias.shape)}; the bias needs "
                            f"one value per output channel ({wanted_out})")
+    return details
+
+
+def _fully_connected_problems(graph: Graph, op: Operator) -> list[str]:
+    x, weights, y = (graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]])
+    if len(weights.shape) != 2:
+        return [f"{operand(op, 'input', 1, weights)} has shape {list(weights.shape)}; the weights must be "
+                f"2-D [units, depth]"]
+    units, depth = weights.shape
+    details = []
+    if math.prod(x.shape) % depth:
+        details.append(f"{operand(op, 'input', 0, x)} has {math.prod(x.shape)} elements, not rows of the "
+                       f"weights' depth {depth}")
+    elif math.prod(y.shape) != math.prod(x.shape) // depth * units:
+        details.append(f"{operand(op, 'output', 0, y)} has shape {list(y.shape)}; {math.prod(x.shape) // depth} "
+                       f"rows of {units} units make {math.prod(x.shape) // depth * units} elements")
+    if len(op.inputs) > 2 and op.inputs[2] != -1:
+        bias = graph.tensors[op.inputs[2]]
+        if math.prod(bias.shape) != units:
+            details.append(f"{operand(op, 'input', 2, bias)} has shape {list(bias.shape)}; the bias needs one "
+                           f"value per unit ({units})")
     return details
