@@ -44,7 +44,7 @@ from .golden import (
     render_embedded_samples,
     render_golden_data,
 )
-from .graph import Model, ModelFormatError, read_model, verify_model
+from .graph import Model, ModelFormatError, op_census, read_model, verify_model
 from .model_array import model_hash, write_model_sources
 from .op_check import UnsupportedOpsError, check_ops
 from .options import (DEFAULT_MIN_AGREEMENT, DEFAULT_MIN_FLOAT_COSINE, DEFAULT_MIN_SNR, PREFIX, OptionError,
@@ -210,6 +210,7 @@ def prepare_int8_model(job: ModelJob, emit: Callable[[str], None]) -> Int8Model:
         data = options.model.read_bytes()
         model = read_model(data, source=options.model_text)
         verify_model(model)
+        refuse_what_conversion_cannot_change(model, options)
         if is_int8_model(model):
             return Int8Model(data, model, "int8 .tflite used as is", None)
     if options.calibration is None:
@@ -260,6 +261,24 @@ def _onnx2tf_clause(report: dict) -> str:
         return ""
     attempts = len(conversion["attempts"])
     return f", onnx2tf with {conversion['onnx2tf_options']}" + (f" (attempt {attempts})" if attempts > 1 else "")
+
+
+def refuse_what_conversion_cannot_change(model: Model, options: Options) -> None:
+    """A .tflite that is not int8 goes to the converter; one with custom ops or 16-bit activations
+    would only fail there, with the converter's words."""
+    graph = model.subgraphs[0]
+    if any(op.startswith("CUSTOM:") for op in op_census(graph)):
+        from .engine import supported_ops  # the engine's tables, only when needed
+
+        check_ops(model, supported_ops(), options.runtime, options.model_text)
+    constant = {i for i, t in enumerate(graph.tensors) if t.data is not None}
+    int16 = [t.name or f"tensor {i}" for i, t in enumerate(graph.tensors) if t.dtype == "int16" and i not in constant]
+    if int16:
+        raise ConversionError(
+            f"{PREFIX}model = {options.model_text} is already quantized with 16-bit activations (int16x8: "
+            f"{len(int16)} int16 tensors, e.g. '{int16[0]}'); runtime '{options.runtime}' runs int8 activations "
+            f"only, and a quantized model cannot be quantized again. Give the float model (with "
+            f"{PREFIX}calibration) to make it int8.")
 
 
 def is_int8_model(model: Model) -> bool:

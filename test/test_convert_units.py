@@ -226,3 +226,38 @@ def test_erf_is_rewritten_to_the_tanh_form_of_gelu():
     expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
     np.testing.assert_allclose(tanh_form, expected, atol=1e-5)
     assert np.max(np.abs(tanh_form - exact)) < 1e-3
+
+
+def _refused_before_conversion(tmp_path, data: bytes, error_type):
+    from platformio_tinyml.pipeline import ModelJob, prepare_int8_model
+    from platformio_tinyml.options import parse_options
+
+    (tmp_path / "m.tflite").write_bytes(data)
+    options = parse_options({"custom_tinyml_model": "m.tflite", "custom_tinyml_calibration": "random"}, tmp_path)
+    lines = []
+    with pytest.raises(error_type) as raised:
+        prepare_int8_model(ModelJob(options, tmp_path, tmp_path / "build"), lines.append)
+    assert not any("convert" in line for line in lines)  # no converter was started
+    return str(raised.value)
+
+
+def test_a_custom_op_is_named_not_sent_to_the_converter(tmp_path):
+    from platformio_tinyml.engine.tflite_writer import OpSpec, TensorSpec, write_model
+
+    tensors = [TensorSpec((1, 4), "float32", name="audio"), TensorSpec((1, 4), "float32", name="windowed")]
+    data = write_model(tensors, [OpSpec("CUSTOM:SignalWindow", (0,), (1,), "NONE", {})], [0], [1])
+    message = _refused_before_conversion(tmp_path, data, UnsupportedOpsError)
+    assert message.startswith("m.tflite: runtime 'tinyml' does not implement 1 op(s) of this model:\n"
+                              "  CUSTOM:SignalWindow: used once (operator 0); it touches 'audio', 'windowed'")
+
+
+def test_a_model_with_int16_activations_is_refused_with_what_to_give(tmp_path):
+    from platformio_tinyml.engine.tflite_writer import OpSpec, TensorSpec, write_model
+
+    tensors = [TensorSpec((1, 4), "int16", (0.01,), (0,), name="features"),
+               TensorSpec((1, 4), "int16", (0.01,), (0,), name="relu")]
+    data = write_model(tensors, [OpSpec("RELU", (0,), (1,), "NONE", {})], [0], [1])
+    assert _refused_before_conversion(tmp_path, data, ConversionError) == (
+        "custom_tinyml_model = m.tflite is already quantized with 16-bit activations (int16x8: 2 int16 tensors, "
+        "e.g. 'features'); runtime 'tinyml' runs int8 activations only, and a quantized model cannot be "
+        "quantized again. Give the float model (with custom_tinyml_calibration) to make it int8.")

@@ -78,6 +78,14 @@ def _options(builder: flatbuffers.Builder, op: OpSpec) -> int | None:
     return _table(builder, len(fields), entries)
 
 
+def _operator_code(builder: flatbuffers.Builder, name: str) -> int:
+    builtin, _, custom = name.partition(":")
+    custom_code = builder.CreateString(custom) if custom else None
+    code = OPCODES[builtin]
+    fields = [("PrependInt8Slot", 0, min(code, 127)), ("PrependInt32Slot", 2, 1), ("PrependInt32Slot", 3, code)]
+    return _table(builder, 4, fields + ([("offset", 1, custom_code)] if custom else []))
+
+
 def write_model(tensors: list[TensorSpec], ops: list[OpSpec], inputs, outputs) -> bytes:
     builder = flatbuffers.Builder(1024)
     builder.ForceDefaults(True)  # write every field given, even when it equals the schema default
@@ -108,10 +116,8 @@ def write_model(tensors: list[TensorSpec], ops: list[OpSpec], inputs, outputs) -
             fields.append(("offset", 4, quantization))
         tensor_tables.append(_table(builder, 10, fields))
 
-    opcode_names = sorted({op.opcode for op in ops})
-    codes = [_table(builder, 4, [("PrependInt8Slot", 0, min(OPCODES[name], 127)),
-                                 ("PrependInt32Slot", 2, 1), ("PrependInt32Slot", 3, OPCODES[name])])
-             for name in opcode_names]
+    opcode_names = sorted({op.opcode for op in ops})  # 'CUSTOM:<name>' for a custom op
+    codes = [_operator_code(builder, name) for name in opcode_names]
     op_tables = []
     for op in ops:
         options = _options(builder, op)
