@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .graph import Tensor
+from .isolated_reference import run_isolated
 from .model_array import C_TYPES
+
 
 def _invoke(interpreter, sample: tuple[np.ndarray, ...]) -> None:
     for index, array in enumerate(sample):
@@ -27,8 +29,25 @@ def fnv1a(data: bytes) -> int:
     return value
 
 
-def reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ...]]) -> list[dict[int, int]]:
+def reference_check(model_bytes: bytes, inputs: tuple[np.ndarray, ...], what: str) -> None:
+    """TFLite Micro's reference allocates and runs the model once (in a child process), or
+    ReferenceError says why not: before anything is generated from a model it cannot run."""
+    run_isolated(_reference_runs, model_bytes, inputs, what=what)
+
+
+def _reference_runs(model_bytes: bytes, inputs: tuple[np.ndarray, ...]) -> None:
+    from tflite_micro.python.tflite_micro import runtime
+
+    _invoke(runtime.Interpreter.from_bytes(model_bytes), inputs)
+
+
+def reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ...]],
+                    what: str = "the model") -> list[dict[int, int]]:
     """Per sample, {model op index: hash of its first output} from TFLite Micro's intermediates."""
+    return run_isolated(_reference_trace, model_bytes, graph, inputs, what=what)
+
+
+def _reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ...]]) -> list[dict[int, int]]:
     from tflite_micro.python.tflite_micro import runtime
 
     interpreter = runtime.Interpreter.from_bytes(
@@ -97,10 +116,15 @@ def render_embedded_samples(inputs: np.ndarray, labels: np.ndarray | None, prove
     return "\n".join(lines)
 
 
-def reference_outputs(
-    model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int
-) -> list[GoldenSample]:
-    """Runs every sample through TFLite Micro's reference kernels (tflite-micro from PyPI)."""
+def reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int,
+                      what: str = "the model") -> list[GoldenSample]:
+    """Runs every sample through TFLite Micro's reference kernels (tflite-micro from PyPI), in a child
+    process (isolated_reference.py)."""
+    return run_isolated(_reference_outputs, model_bytes, inputs, output_count, what=what)
+
+
+def _reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int
+                       ) -> list[GoldenSample]:
     from tflite_micro.python.tflite_micro import runtime
 
     interpreter = runtime.Interpreter.from_bytes(model_bytes)

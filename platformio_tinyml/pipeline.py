@@ -39,12 +39,14 @@ from .golden import (
     golden_inputs,
     quantize_samples,
     random_samples,
+    reference_check,
     reference_outputs,
     reference_trace,
     render_embedded_samples,
     render_golden_data,
 )
 from .graph import Model, ModelFormatError, op_census, read_model, verify_model
+from .isolated_reference import ReferenceError
 from .model_array import model_hash, write_model_sources
 from .op_check import UnsupportedOpsError, check_ops
 from .options import (DEFAULT_MIN_AGREEMENT, DEFAULT_MIN_FLOAT_COSINE, DEFAULT_MIN_SNR, PREFIX, OptionError,
@@ -91,6 +93,7 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
         int8 = prepare_int8_model(ModelJob(options, project_dir, work_dir, verbose=request.get("verbose", False)),
                                   emit)
         check_runtime_support(int8.model, options, emit)
+        check_reference_runs(int8, options, emit)
         with stage("tinyml_model.c/.h", emit):
             write_model_sources(staging, int8.data, int8.model, provenance(options, int8))
         engine = generate_schedule(int8, board["core"], staging, work_dir, emit)
@@ -168,13 +171,13 @@ def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, gene
     inputs = [graph.tensors[i] for i in graph.inputs]
     per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
     samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
-                                len(graph.outputs))
+                                len(graph.outputs), options.model_text)
     text = render_golden_data(samples, options.tolerance, options.profile, options.trace,
                               f"{len(samples)} samples: {where}")
     (generated / GOLDEN_DATA_FILE).write_text(text, encoding="utf-8")
     if options.trace:
         trace = {"ops": {op.index: op.opcode for op in graph.operators},
-                 "expected": reference_trace(int8.data, graph, [sample.inputs for sample in samples])}
+                 "expected": reference_trace(int8.data, graph, [sample.inputs for sample in samples], options.model_text)}
         (generated / TRACE_FILE).write_text(json.dumps(trace) + "\n", encoding="utf-8")
 
 
@@ -347,6 +350,15 @@ def check_runtime_support(model: Model, options: Options, emit: Callable[[str], 
         check_ops(model, supported_ops(), options.runtime, options.model_text)
 
 
+def check_reference_runs(int8: Int8Model, options: Options, emit: Callable[[str], None]) -> None:
+    """TFLite Micro's reference must run the model: it makes the golden data and is what the
+    engine is bit-exact with, so a model it refuses or crashes on is refused here."""
+    graph = int8.model.subgraphs[0]
+    zeros = tuple(np.zeros(graph.tensors[i].shape, graph.tensors[i].dtype) for i in graph.inputs)
+    with stage("TFLite Micro's reference runs the model", emit):
+        reference_check(int8.data, zeros, options.model_text)
+
+
 def provenance(options: Options, int8: Int8Model) -> str:
     lines = [f"Model: {options.model_text} ({int8.how}), SHA-256 of the int8 model {model_hash(int8.data)[:16]}...",
              f"Options: {options.summary()}"]
@@ -380,7 +392,7 @@ def _copy_if_changed(source: Path, target: Path) -> None:
 
 # What stops a build with a message of its own (anything else is a defect, reported as one).
 USER_ERRORS = (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError, UnsupportedModelError,
-               BudgetError)
+               BudgetError, ReferenceError)
 
 
 def main(argv: list[str]) -> int:
