@@ -6,13 +6,31 @@ test case and the figures (instructions, stack, arena) can be read back from the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import Tensor
+from .graph import Tensor, read_model
 from .isolated_reference import run_isolated
 from .model_array import C_TYPES
+
+
+def reference_interpreter(model_bytes: bytes, preserve_all_tensors: bool = False):
+    """TFLite Micro's host interpreter with an arena sized for the model. Its default, ten times the
+    file's size, is too small for a small model with large activations (an ADD of two 100 kB inputs)."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    graph = read_model(model_bytes).subgraphs[0]
+    activations = sum(math.prod(t.shape) * _element_bytes(t.dtype) for t in graph.tensors if t.data is None)
+    config = runtime.InterpreterConfig.kPreserveAllTensors if preserve_all_tensors else \
+        runtime.InterpreterConfig.kAllocationRecording
+    arena = max(10 * len(model_bytes), 2 * activations + (1 << 20))
+    return runtime.Interpreter.from_bytes(model_bytes, arena_size=arena, intrepreter_config=config)
+
+
+def _element_bytes(dtype: str) -> int:
+    return 1 if dtype == "int4" else np.dtype(dtype).itemsize
 
 
 def _invoke(interpreter, sample: tuple[np.ndarray, ...]) -> None:
@@ -36,9 +54,7 @@ def reference_check(model_bytes: bytes, inputs: tuple[np.ndarray, ...], what: st
 
 
 def _reference_runs(model_bytes: bytes, inputs: tuple[np.ndarray, ...]) -> None:
-    from tflite_micro.python.tflite_micro import runtime
-
-    _invoke(runtime.Interpreter.from_bytes(model_bytes), inputs)
+    _invoke(reference_interpreter(model_bytes), inputs)
 
 
 def reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ...]],
@@ -48,10 +64,7 @@ def reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ..
 
 
 def _reference_trace(model_bytes: bytes, graph, inputs: list[tuple[np.ndarray, ...]]) -> list[dict[int, int]]:
-    from tflite_micro.python.tflite_micro import runtime
-
-    interpreter = runtime.Interpreter.from_bytes(
-        model_bytes, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    interpreter = reference_interpreter(model_bytes, preserve_all_tensors=True)
     traces = []
     for sample in inputs:
         _invoke(interpreter, sample)
@@ -125,9 +138,7 @@ def reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], 
 
 def _reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int
                        ) -> list[GoldenSample]:
-    from tflite_micro.python.tflite_micro import runtime
-
-    interpreter = runtime.Interpreter.from_bytes(model_bytes)
+    interpreter = reference_interpreter(model_bytes)
     samples = []
     for sample in inputs:
         _invoke(interpreter, sample)

@@ -4,15 +4,15 @@ the bit-exact reference for what the firmware computes."""
 from __future__ import annotations
 
 import numpy as np
-from tflite_micro.python.tflite_micro import runtime
 
+from ..golden import reference_interpreter
 from ..graph import read_model
 from .float_model import batches_of_one
 
 
 def run_int8(data: bytes, samples: list[np.ndarray]) -> list[np.ndarray]:
     """Float samples in, dequantized outputs out, stacked over samples (batch axis dropped)."""
-    interpreter = runtime.Interpreter.from_bytes(data)
+    interpreter = reference_interpreter(data)
     inputs = [interpreter.get_input_details(i) for i in range(len(samples))]
     output_count = len(read_model(data).subgraphs[0].outputs)
     outputs = [interpreter.get_output_details(i) for i in range(output_count)]
