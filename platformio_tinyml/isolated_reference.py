@@ -7,7 +7,6 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import signal
-import traceback
 from collections.abc import Callable
 
 DEFAULT_TIMEOUT = 600.0  # seconds; a large model with many golden samples takes a minute or two
@@ -50,7 +49,7 @@ def _child(sender, function, args) -> None:
     try:
         result = ("ok", function(*args))
     except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as text
-        result = ("error", f"{type(exc).__name__}: {exc}".strip() or traceback.format_exc(limit=1))
+        result = ("error", f"{type(exc).__name__}: {exc}")
     sender.send(result)
     sender.close()
 

@@ -274,8 +274,7 @@ def refuse_what_conversion_cannot_change(model: Model, options: Options) -> None
         from .engine import supported_ops  # the engine's tables, only when needed
 
         check_ops(model, supported_ops(), options.runtime, options.model_text)
-    constant = {i for i, t in enumerate(graph.tensors) if t.data is not None}
-    int16 = [t.name or f"tensor {i}" for i, t in enumerate(graph.tensors) if t.dtype == "int16" and i not in constant]
+    int16 = [t.name or f"tensor {i}" for i, t in enumerate(graph.tensors) if t.dtype == "int16" and t.data is None]
     if int16:
         raise ConversionError(
             f"{PREFIX}model = {options.model_text} is already quantized with 16-bit activations (int16x8: "

@@ -33,11 +33,16 @@ def tflite_round(value: float) -> float:
     return math.copysign(math.floor(abs(value) + 0.5), value)
 
 
+def usable_scale(scale: float) -> bool:
+    """Finite and positive, as every kernel's maths needs."""
+    return math.isfinite(scale) and scale > 0.0
+
+
 def positive_scales(*scales: float) -> tuple[float, ...]:
-    """The scales as float32 values, each finite and positive, as every kernel's maths needs."""
+    """The scales as float32 values, each usable_scale()."""
     values = tuple(float(np.float32(scale)) for scale in scales)
     for value in values:
-        if not (math.isfinite(value) and value > 0.0):
+        if not usable_scale(value):
             raise QuantizationError(f"quantization scale {value!r} is not finite and positive")
     return values
 

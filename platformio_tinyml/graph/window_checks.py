@@ -72,12 +72,7 @@ def _channel_problems(graph: Graph, op: Operator, in_channels: int, out_channels
                            f"the input's {in_channels}")
     if out_channels != wanted_out:
         details.append(f"{operand(op, 'output', 0, y)} has {out_channels} channels; the filter makes {wanted_out}")
-    if len(op.inputs) > 2 and op.inputs[2] != -1:
-        bias = graph.tensors[op.inputs[2]]
-        if math.prod(bias.shape) != wanted_out:
-            details.append(f"{operand(op, 'input', 2, bias)} has shape {list(bias.shape)}; the bias needs "
-                           f"one value per output channel ({wanted_out})")
-    return details
+    return details + _bias_problems(graph, op, wanted_out, "output channel")
 
 
 def _fully_connected_problems(graph: Graph, op: Operator) -> list[str]:
@@ -93,9 +88,15 @@ def _fully_connected_problems(graph: Graph, op: Operator) -> list[str]:
     elif math.prod(y.shape) != math.prod(x.shape) // depth * units:
         details.append(f"{operand(op, 'output', 0, y)} has shape {list(y.shape)}; {math.prod(x.shape) // depth} "
                        f"rows of {units} units make {math.prod(x.shape) // depth * units} elements")
-    if len(op.inputs) > 2 and op.inputs[2] != -1:
-        bias = graph.tensors[op.inputs[2]]
-        if math.prod(bias.shape) != units:
-            details.append(f"{operand(op, 'input', 2, bias)} has shape {list(bias.shape)}; the bias needs one "
-                           f"value per unit ({units})")
-    return details
+    return details + _bias_problems(graph, op, units, "unit")
+
+
+def _bias_problems(graph: Graph, op: Operator, count: int, per: str) -> list[str]:
+    """The optional bias (input 2) holds one value per output channel or unit."""
+    if len(op.inputs) < 3 or op.inputs[2] == -1:
+        return []
+    bias = graph.tensors[op.inputs[2]]
+    if math.prod(bias.shape) == count:
+        return []
+    return [f"{operand(op, 'input', 2, bias)} has shape {list(bias.shape)}; the bias needs one value per "
+            f"{per} ({count})"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 
 from ...graph import Graph, Operator, Tensor
+from ..quantization import usable_scale
 from ..symbols import tensor_symbol
 
 
@@ -67,7 +67,7 @@ def per_tensor_quantization(tensor: Tensor) -> tuple[float, int]:
 
 def _check_scales(tensor: Tensor) -> None:
     for scale in tensor.quantization.scale:
-        if not (math.isfinite(scale) and scale > 0.0):
+        if not usable_scale(scale):
             raise OpNotSupported(f"tensor {tensor.index} '{tensor.name}' has quantization scale {scale!r}; "
                                  "scales must be finite and positive")
 
