@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 
@@ -78,8 +79,10 @@ def cmd_convert(args) -> int:
         return 1
     out.mkdir(parents=True, exist_ok=True)
     target = out / "model.tflite"
-    if not target.is_file():
+    if not target.is_file() or target.read_bytes() != int8.data:
         target.write_bytes(int8.data)
+    if int8.report_file is not None:
+        shutil.copyfile(int8.report_file, out / "conversion_report.json")
     print(f"tinyml: int8 model: {target} ({len(int8.data):,} B)"
           + (f", report: {out / 'conversion_report.json'}" if int8.report else ""))
     return 0

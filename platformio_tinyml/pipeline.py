@@ -59,6 +59,8 @@ ENGINE_REPORT_FILE = "engine_report.json"
 GOLDEN_DATA_FILE = "tinyml_golden_data.h"
 SAMPLES_FILE = "tinyml_samples.h"
 MODEL_COPY = "model.tflite"
+REPORT_FILES = (MODEL_COPY, REPORT_FILE, ENGINE_REPORT_FILE)  # in work_dir, replaced as a set
+REPORTS_STAGING = ".reports"  # inside the staging folder
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Int8Model:
     model: Model
     how: str              # 'used as is' | 'converted from keras' ...
     report: dict | None   # the conversion report; None for a model used as is
+    report_file: Path | None = None  # where the conversion cache keeps that report
 
 
 def run(request: dict, emit: Callable[[str], None]) -> dict:
@@ -96,7 +99,7 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
         check_reference_runs(int8, options, emit)
         with stage("tinyml_model.c/.h", emit):
             write_model_sources(staging, int8.data, int8.model, provenance(options, int8))
-        engine = generate_schedule(int8, board["core"], staging, work_dir, emit)
+        engine = generate_schedule(int8, board["core"], staging, emit)
         check_budget(
             board["board_id"], board["ram"], board["flash"],
             MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, board["stack_reserve"],
@@ -109,6 +112,10 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
         if request.get("golden"):
             with stage("golden samples and TFLite Micro's reference outputs", emit):
                 write_golden_data(int8, options, project_dir, staging)
+        reports = staging / REPORTS_STAGING
+        write_reports(reports, int8, engine, board["core"])
+        replace_changed_files(reports, work_dir, owned=REPORT_FILES)
+        shutil.rmtree(reports)
         replace_changed_files(staging, work_dir / GENERATED_FOLDER)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -116,13 +123,14 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
             "library_root": str(LIBRARY_ROOT), "seconds": round(time.perf_counter() - start, 1)}
 
 
-def replace_changed_files(staging: Path, generated: Path) -> None:
+def replace_changed_files(staging: Path, generated: Path, owned: tuple[str, ...] | None = None) -> None:
     """Moves every staged file into `generated`, leaving unchanged ones (and their timestamps, so
-    SCons recompiles nothing) alone and removing generated files this build no longer makes."""
+    SCons recompiles nothing) alone and removing files this build no longer makes: any file of
+    `generated`, or only those named in `owned` when the folder holds other things too."""
     generated.mkdir(parents=True, exist_ok=True)
     staged = {path.name for path in staging.iterdir()}
     for path in generated.iterdir():
-        if path.is_file() and path.name not in staged:
+        if path.is_file() and path.name not in staged and (owned is None or path.name in owned):
             path.unlink()
     for name in sorted(staged):
         target = generated / name
@@ -181,8 +189,8 @@ def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, gene
         (generated / TRACE_FILE).write_text(json.dumps(trace) + "\n", encoding="utf-8")
 
 
-def generate_schedule(int8: Int8Model, core: str, generated: Path, work_dir: Path, emit) -> EngineReport:
-    """The engine's C schedule for this core, and a JSON record of what it costs."""
+def generate_schedule(int8: Int8Model, core: str, generated: Path, emit) -> EngineReport:
+    """The engine's C schedule for this core."""
     with stage(f"schedule for {core}", emit) as line:
         try:
             engine = generate_engine(int8.model, int8.data, generated, core)
@@ -191,13 +199,22 @@ def generate_schedule(int8: Int8Model, core: str, generated: Path, work_dir: Pat
         line.text = (f"schedule for {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
                      f"(lower bound {engine.arena_lower_bound:,} B), model {len(int8.data):,} B, "
                      f"{len(engine.kernels)} kernel calls")
+    return engine
+
+
+def write_reports(folder: Path, int8: Int8Model, engine: EngineReport, core: str) -> None:
+    """What a build leaves beside its sources for people: the int8 model, its conversion report (for
+    a converted model) and a JSON record of what the schedule costs."""
+    folder.mkdir()
+    (folder / MODEL_COPY).write_bytes(int8.data)
+    if int8.report_file is not None:
+        shutil.copyfile(int8.report_file, folder / REPORT_FILE)
     record = {
         "core": core, "kernel_path": engine.kernel_path.value, "arena_bytes": engine.arena_bytes,
         "arena_lower_bound": engine.arena_lower_bound, "constant_table_bytes": engine.constant_table_bytes,
         "model_bytes": len(int8.data), "kernels": list(engine.kernels),
     }
-    _write_text_if_changed(work_dir / ENGINE_REPORT_FILE, json.dumps(record, indent=2) + "\n")
-    return engine
+    (folder / ENGINE_REPORT_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def emit(line: str) -> None:
@@ -243,15 +260,17 @@ def prepare_int8_model(job: ModelJob, emit: Callable[[str], None]) -> Int8Model:
         emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
              f"(details: {work_dir / REPORT_FILE})")
     data = (entry / cache.MODEL_FILE).read_bytes()
-    _copy_if_changed(entry / cache.MODEL_FILE, work_dir / MODEL_COPY)
-    _copy_if_changed(entry / cache.REPORT_FILE, work_dir / REPORT_FILE)
     model = read_model(data, source=f"the int8 conversion of {options.model_text}")
     verify_model(model)
     for warning in report["warnings"]:
         emit(f"tinyml: warning: {warning}")
-    check_float(report.get("float_check"), options)
-    check_agreement(report["accuracy"], options)
-    return Int8Model(data, model, f"converted from {source_format}", report)
+    try:
+        check_float(report.get("float_check"), options)
+        check_agreement(report["accuracy"], options)
+    except ConversionError as exc:  # the build keeps its last good reports; this one's is in the cache
+        raise ConversionError(f"{exc} The conversion's report: {entry / cache.REPORT_FILE}",
+                              report_file=entry / cache.REPORT_FILE) from None
+    return Int8Model(data, model, f"converted from {source_format}", report, entry / cache.REPORT_FILE)
 
 
 def _conversion_report(entry: Path) -> dict:
@@ -373,20 +392,6 @@ def _sample_files(options: Options, project_dir: Path) -> list[Path]:
             continue
         files.append(source.path if source.kind == "files" else cache.module_source(source.text, project_dir))
     return files
-
-
-def _write_text_if_changed(path: Path, text: str) -> None:
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _copy_if_changed(source: Path, target: Path) -> None:
-    if target.is_file() and target.read_bytes() == source.read_bytes():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
 
 
 # What stops a build with a message of its own (anything else is a defect, reported as one).

@@ -48,7 +48,7 @@ def test_pytorch_vit_is_checked_against_onnxruntime_and_int8(models, convert, tm
     assert not any("onnx2tf attempt" in line for line in lines)  # one attempt, kept: the next line says it
     assert any(line.startswith("tinyml: float TFLite vs onnxruntime on 64 calibration samples: cosine") for line in lines)
     assert any(line.startswith("tinyml: int8 vs onnxruntime on 64 calibration samples: top-1 agreement") for line in lines)
-    assert json.loads((tmp_path / "build" / "conversion_report.json").read_text())["float_check"]
+    assert json.loads(result.report_file.read_text())["float_check"]
     graph = result.model.subgraphs[0]
     assert graph.tensors[graph.inputs[0]].shape == (1, 1, 8, 8)  # the ONNX layout, whatever onnx2tf chose
 

@@ -184,7 +184,7 @@ def test_a_softmax_beta_of_nan_names_the_op_not_the_board(tmp_path):
     data, model = mutant(KWS, option(12, "beta", math.nan))
     refused(model, invalid(KWS, "operator 12 (SOFTMAX): beta is nan; it must be finite and positive"))
     with pytest.raises(UnsupportedModelError) as raised:
-        generate_schedule(Int8Model(data, model, "test", None), "cortex-m4", tmp_path, tmp_path, lambda line: None)
+        generate_schedule(Int8Model(data, model, "test", None), "cortex-m4", tmp_path, lambda line: None)
     message = str(raised.value)
     assert "board build.cpu" not in message
     assert "SOFTMAX (once: op 12; output 'Identity'): softmax beta nan is not finite and positive" in message
@@ -193,7 +193,7 @@ def test_a_softmax_beta_of_nan_names_the_op_not_the_board(tmp_path):
 def test_an_unknown_core_is_the_boards_problem(tmp_path):
     data, model = mutant(HELLO)
     with pytest.raises(UnsupportedModelError, match="board build.cpu: no CMSIS-NN kernel path known for core 'z80'"):
-        generate_schedule(Int8Model(data, model, "test", None), "z80", tmp_path, tmp_path, lambda line: None)
+        generate_schedule(Int8Model(data, model, "test", None), "z80", tmp_path, lambda line: None)
 
 
 def test_a_conv_output_size_its_padding_and_stride_do_not_give():
