@@ -91,8 +91,11 @@ def quantize_samples(samples: list[np.ndarray], tensors: list[Tensor]) -> list[n
 
 
 def random_samples(tensors: list[Tensor], count: int) -> list[np.ndarray]:
+    """`count` random int8 samples per input, samples first: batch-1 rows, or whole tensors for an
+    input whose batch is not 1 (a sample is always one invocation's input)."""
     generator = np.random.default_rng(0)
-    return [generator.integers(-128, 128, (count, *t.shape[1:]), dtype=np.int8) for t in tensors]
+    return [generator.integers(-128, 128, (count, *(t.shape[1:] if t.shape[:1] == (1,) else t.shape)), dtype=np.int8)
+            for t in tensors]
 
 
 def golden_inputs(per_input: list[np.ndarray], tensors: list[Tensor], count: int) -> list[tuple[np.ndarray, ...]]:

@@ -16,6 +16,26 @@ MODELS_DIR = REPO.parent / "shared" / "models"
 collect_ignore = ["test_custom_runner.py"]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-mutants", type=int, default=300,
+                     help="mutated models test_fuzz_models.py runs (scripts/fuzz_models runs 10,000)")
+    parser.addoption("--fuzz-keep", default=None, help="folder for the mutants the fuzzer finds a defect with")
+
+
+FIGURES = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def figure(request):
+    """figure(line): a measured figure, printed in the run's summary even when the test passes."""
+    return request.config.stash.setdefault(FIGURES, []).append
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for line in config.stash.get(FIGURES, []):
+        terminalreporter.write_line(f"FIGURE {line}")
+
+
 def shared_model_path(name: str) -> Path:
     """A model from ../shared/models, or a skip that says why it is missing."""
     if not MODELS_DIR.is_dir():

@@ -15,6 +15,7 @@ from platformio_tinyml.engine import UnsupportedModelError, generate_engine
 from platformio_tinyml.graph import ModelFormatError, model_problems, read_model, verify_model
 from platformio_tinyml.graph.quantization_checks import MAX_SCALE
 from platformio_tinyml.pipeline import Int8Model, generate_schedule
+from tflite_writer import OpSpec, TensorSpec, write_model
 
 HELLO, KWS, SPEECH, RESNET = ("hello_world_int8.tflite", "kws_ref_model.tflite",
                               "micro_speech_quantized.tflite", "pretrainedResnet_quant.tflite")
@@ -226,4 +227,37 @@ def test_a_fully_connected_output_its_weights_cannot_fill():
     _, model = mutant(HELLO, tensor(8, shape=(1, 8)))
     refused(model, invalid(HELLO, "operator 1 (FULLY_CONNECTED), output 0 = tensor 8 'sequential/dense_1/MatMul;"
                                   "sequential/dense_1/Relu;sequential/dense_1/BiasAdd' has shape [1, 8]; 1 rows of "
-                                  "16 units make 16 elements"))
+                                  "16 units make 16 elements, the last dimension being the 16 units"))
+
+
+def test_a_fully_connected_output_without_its_units_dimension():
+    """The fuzzer's hello_world_int8.tflite#78: a scalar output. TFLite Micro reads the units from the
+    output's last dimension, so it computed nothing where the engine computed one value."""
+    _, model = mutant(HELLO, tensor(9, shape=()))
+    refused(model, invalid(HELLO, "operator 2 (FULLY_CONNECTED), output 0 = tensor 9 'StatefulPartitionedCall:0' has "
+                                  "shape []; 1 rows of 1 units make 1 elements, the last dimension being the 1 units"))
+
+
+def test_a_softmax_output_of_another_shape_than_its_input():
+    """The fuzzer's kws_ref_model.tflite#853: TFLite Micro walks the shapes as given and computed other
+    values than the engine for a [1, 1, 12] output of a [1, 12] input."""
+    _, model = mutant(KWS, tensor(34, shape=(1, 1, 12)))
+    refused(model, invalid(KWS, f"operator 12 (SOFTMAX), output 0 = {KWS_OUTPUT} has shape [1, 1, 12]; SOFTMAX's "
+                                f"output has its input's shape, [1, 12]"))
+
+
+def test_a_binary_op_output_that_is_not_the_broadcast_of_its_inputs():
+    tensors = [TensorSpec((1, 4), name="a", scale=(0.1,), zero_point=(0,)),
+               TensorSpec((3, 1), name="b", scale=(0.1,), zero_point=(0,)),
+               TensorSpec((1, 4), name="sum", scale=(0.2,), zero_point=(0,))]
+    data = write_model(tensors, [OpSpec("ADD", (0, 1), (2,), "AddOptions", {})], [0, 1], [2])
+    refused(read_model(data, "add.tflite"), invalid("add.tflite", "operator 0 (ADD), output 0 = tensor 2 'sum' has "
+                                                    "shape [1, 4]; ADD's output has the broadcast of [1, 4] and "
+                                                    "[3, 1], [3, 4]"))
+
+
+def test_a_zero_channel_count_is_one_message_not_a_division_by_zero():
+    """The fuzzer's kws_ref_model.tflite#124: the shape checks divided by the zero dimension."""
+    _, model = mutant(KWS, tensor(26, shape=(1, 25, 5, 0)))
+    problems = model_problems(model)
+    assert any("shape [1, 25, 5, 0] has a dimension of 0" in problem for problem in problems), problems

@@ -10,6 +10,7 @@ from .op_rules import OP_RULES, WEIGHT_TYPES, WEIGHTED_OPS, WINDOW_FIELDS, OpRul
 from .problems import op_label, operand
 from .quantization_checks import per_channel_axis
 from .schema import ACTIVATION, FC_WEIGHTS_FORMAT, PADDING
+from .elementwise_checks import elementwise_problems
 from .window_checks import window_problems
 
 ENUM_FIELDS = {"padding": PADDING, "fused_activation_function": ACTIVATION, "weights_format": FC_WEIGHTS_FORMAT}
@@ -24,8 +25,9 @@ def op_problems(graph: Graph) -> list[str]:
         found = _count_problems(op, rule) + _options_problems(op, rule)
         if all(0 <= index < len(graph.tensors) for index in (*op.inputs, *op.outputs) if index != -1):
             found += _type_problems(graph, op, rule) + _weight_problems(graph, op)
-            if not found:  # shapes are compared once the operands and options are sound
-                found += window_problems(graph, op)
+            positive = all(d >= 1 for i in (*op.inputs, *op.outputs) if i != -1 for d in graph.tensors[i].shape)
+            if not found and positive:  # shapes are compared once operands, options and dimensions are sound
+                found += window_problems(graph, op) + elementwise_problems(graph, op)
         details += found
     return details
 

@@ -68,6 +68,11 @@ OP_RULES: dict[str, OpRule] = {
     **{opcode: _rule(1, 1, _own_options(opcode), same_type=()) for opcode in _UNARY_TABLE},
 }
 
+# Ops computing one output element per element: the output has input 0's shape, or the broadcast of
+# inputs 0 and 1 (see elementwise_checks).
+UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
+BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE"})
+
 # Ops that convolve: (weights position, bias position, the filter dimension TFLite Micro quantizes
 # per channel along). Their weights and bias types follow the input's (see WEIGHT_TYPES).
 WEIGHTED_OPS = {"CONV_2D": (1, 2, 0), "DEPTHWISE_CONV_2D": (1, 2, 3), "FULLY_CONNECTED": (1, 2, 0)}

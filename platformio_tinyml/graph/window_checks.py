@@ -85,9 +85,11 @@ def _fully_connected_problems(graph: Graph, op: Operator) -> list[str]:
     if math.prod(x.shape) % depth:
         details.append(f"{operand(op, 'input', 0, x)} has {math.prod(x.shape)} elements, not rows of the "
                        f"weights' depth {depth}")
-    elif math.prod(y.shape) != math.prod(x.shape) // depth * units:
+    elif math.prod(y.shape) != math.prod(x.shape) // depth * units or y.shape[-1:] != (units,):
+        # TFLite Micro takes the units from the output's last dimension and the rows from the rest
         details.append(f"{operand(op, 'output', 0, y)} has shape {list(y.shape)}; {math.prod(x.shape) // depth} "
-                       f"rows of {units} units make {math.prod(x.shape) // depth * units} elements")
+                       f"rows of {units} units make {math.prod(x.shape) // depth * units} elements, the last "
+                       f"dimension being the {units} units")
     return details + _bias_problems(graph, op, units, "unit")
 
 
