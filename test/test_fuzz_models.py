@@ -78,3 +78,16 @@ def test_the_sanitized_build_reports_outputs_unlike_tflite_micros(sanitized, tmp
     other[offset] = (other[offset] + 100) % 256
     verdict, detail = sanitized_run(sanitized, sources, bytes(other))
     assert verdict == "mismatch", detail
+
+
+def test_quantizing_floats_far_out_of_range_is_defined_and_like_tflite_micro(sanitized, tmp_path):
+    """The fuzzer's digits_linear_p2.tflite#8230: QUANTIZE of a float island whose quotient x / scale
+    left int32's range was undefined behaviour in our kernel (and in TFLite Micro's, whose host build
+    gives INT32_MIN and wraps the zero point's addition: the engine now does that, defined)."""
+    from tflite_writer import OpSpec, TensorSpec, write_model
+
+    tensors = [TensorSpec((1, 16), "int8", name="x", scale=(1.0,), zero_point=(5,)),
+               TensorSpec((1, 16), "float32", name="real"),
+               TensorSpec((1, 16), "int8", name="y", scale=(1e-12,), zero_point=(-20,))]
+    data = write_model(tensors, [OpSpec("DEQUANTIZE", (0,), (1,)), OpSpec("QUANTIZE", (1,), (2,))], [0], [2])
+    assert sanitized_run(sanitized, _host_sources(data, tmp_path), data) == ("bit-exact", "3 cases")

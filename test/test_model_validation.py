@@ -261,3 +261,28 @@ def test_a_zero_channel_count_is_one_message_not_a_division_by_zero():
     _, model = mutant(KWS, tensor(26, shape=(1, 25, 5, 0)))
     problems = model_problems(model)
     assert any("shape [1, 25, 5, 0] has a dimension of 0" in problem for problem in problems), problems
+
+
+def _zoo_mutant(tmp_path, *edits):
+    from op_zoo import op_zoo
+
+    path = tmp_path / "op_zoo_1.tflite"
+    path.write_bytes(op_zoo(1))
+    return read_model(edited(path, *edits), path.name)
+
+
+def test_a_depthwise_multiplier_other_than_the_filters(tmp_path):
+    """The fuzzer's op_zoo_1.tflite#1316: depth_multiplier 0. TFLite Micro loops over the option's
+    value (and computed nothing); the engine takes the filter's."""
+    model = _zoo_mutant(tmp_path, option(4, "depth_multiplier", 0))
+    refused(model, invalid("op_zoo_1.tflite", "operator 4 (DEPTHWISE_CONV_2D): depth_multiplier is 0, but the "
+                                              "filter makes 2 channels of the input's 2: 1 per channel"))
+
+
+def test_a_dilation_too_large_to_index(tmp_path):
+    """The fuzzer's op_zoo_1.tflite#1506 and kws_ref_model.tflite#3094: with SAME padding the output
+    size ignores the dilation; at 65,536 TFLite Micro's 16-bit paddings gave other outputs than the
+    engine, at 2^31 - 1 CMSIS-NN's index arithmetic overflowed."""
+    model = _zoo_mutant(tmp_path, option(2, "dilation_h_factor", 2**31 - 1))
+    assert any("the dilated window is 4,294,967,295 wide along h (dilation 2,147,483,647); TFLite Micro runs "
+               "windows of at most 32,767" in problem for problem in model_problems(model)), model_problems(model)

@@ -10,6 +10,9 @@ from .model import Graph, Operator
 from .problems import op_label, operand
 
 WINDOWED = ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D")
+# A dilated window's extent: TFLite Micro keeps paddings in int16 (a 65,536 window gave other outputs
+# than the engine's; 20,000 is still bit-exact) and the kernels index with int32 products of it.
+MAX_WINDOW = (1 << 15) - 1
 
 
 def output_size(padding: str, in_size: int, filter_size: int, stride: int, dilation: int = 1) -> int:
@@ -50,6 +53,11 @@ def window_problems(graph: Graph, op: Operator) -> list[str]:
                        f"{dilation[0]}x{dilation[1]} gives {expected[0]}x{expected[1]}")
     if y.shape[0] != x.shape[0]:
         details.append(f"{operand(op, 'output', 0, y)} has batch {y.shape[0]}, its input {x.shape[0]}")
+    for axis, extent in (("h", (filter_hw[0] - 1) * dilation[0] + 1), ("w", (filter_hw[1] - 1) * dilation[1] + 1)):
+        if extent > MAX_WINDOW:
+            details.append(f"{op_label(op)}: the dilated window is {extent:,} wide along {axis} (dilation "
+                           f"{dilation[0 if axis == 'h' else 1]:,}); TFLite Micro runs windows of at most "
+                           f"{MAX_WINDOW:,}")
     details += _channel_problems(graph, op, x.shape[3], y.shape[3], weights)
     return details
 
@@ -67,9 +75,13 @@ def _channel_problems(graph: Graph, op: Operator, in_channels: int, out_channels
                            f"divide the input's {in_channels}")
     else:  # depthwise filters [1, h, w, out]
         wanted_out = weights.shape[3]
+        multiplier = op.options.get("depth_multiplier", 1)
         if wanted_out % in_channels:
             details.append(f"{operand(op, 'input', 1, weights)} has {wanted_out} channels, not a multiple of "
                            f"the input's {in_channels}")
+        elif multiplier != wanted_out // in_channels:  # TFLite Micro loops over the option's value
+            details.append(f"{op_label(op)}: depth_multiplier is {multiplier}, but the filter makes {wanted_out} "
+                           f"channels of the input's {in_channels}: {wanted_out // in_channels} per channel")
     if out_channels != wanted_out:
         details.append(f"{operand(op, 'output', 0, y)} has {out_channels} channels; the filter makes {wanted_out}")
     return details + _bias_problems(graph, op, wanted_out, "output channel")

@@ -8,7 +8,13 @@ int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size,
                                int32_t zero_point)
 {
     for (int32_t i = 0; i < size; i++) {
-        const int32_t value = (int32_t)roundf(input[i] / scale) + zero_point;
+        /* TFLite Micro's (int32_t)round(x / scale) + zero_point, as its host build (the golden
+         * reference) computes it, without the undefined behaviour: a quotient out of int32's range
+         * (or NaN) converts to INT32_MIN, as x86's cvttss2si gives, and the zero point is added
+         * with wrap-around. Both only matter for values far outside int8's range. */
+        const float quotient = roundf(input[i] / scale);
+        const int32_t whole = (quotient >= -2147483648.0f && quotient < 2147483648.0f) ? (int32_t)quotient : INT32_MIN;
+        const int32_t value = (int32_t)((uint32_t)whole + (uint32_t)zero_point);
         output[i] = (int8_t)(value < -128 ? -128 : (value > 127 ? 127 : value));
     }
     return TINYML_KERNEL_OK;
