@@ -97,8 +97,9 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
                                   emit)
         check_runtime_support(int8.model, options, emit)
         check_reference_runs(int8, options, emit)
+        check_labels(int8.model, options)
         with stage("tinyml_model.c/.h", emit):
-            write_model_sources(staging, int8.data, int8.model, provenance(options, int8))
+            write_model_sources(staging, int8.data, int8.model, provenance(options, int8), options.labels)
         engine = generate_schedule(int8, board["core"], staging, emit)
         check_budget(
             board["board_id"], board["ram"], board["flash"],
@@ -375,6 +376,20 @@ def check_reference_runs(int8: Int8Model, options: Options, emit: Callable[[str]
     zeros = tuple(np.zeros(graph.tensors[i].shape, graph.tensors[i].dtype) for i in graph.inputs)
     with stage("TFLite Micro's reference runs the model", emit):
         reference_check(int8.data, zeros, options.model_text)
+
+
+def check_labels(model: Model, options: Options) -> None:
+    """custom_tinyml_labels names output 0's classes: one label per element of its last dimension."""
+    if not options.labels:
+        return
+    graph = model.subgraphs[0]
+    output = graph.tensors[graph.outputs[0]]
+    classes = output.shape[-1] if output.shape else 1
+    if len(options.labels) != classes:
+        raise OptionError(
+            f"{PREFIX}labels: {len(options.labels)} labels ({', '.join(options.labels[:4])}"
+            f"{', ...' if len(options.labels) > 4 else ''}), but output 0 '{output.name}' of {options.model_text} "
+            f"has {classes} classes (its shape is {list(output.shape)}). Give one label per class, in class order.")
 
 
 def provenance(options: Options, int8: Int8Model) -> str:
