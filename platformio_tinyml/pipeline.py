@@ -31,7 +31,7 @@ from .convert.accuracy import float_line, summary_line
 from .convert.divergence import divergence_text
 from .convert.errors import ConversionError
 from .convert.progress import stage
-from .convert.samples import load_samples
+from .convert.samples import LABEL_ARRAYS, load_samples
 from .convert.source_format import TFLITE, detect_format
 from .engine import EngineReport, UnknownCoreError, UnsupportedModelError, generate_engine
 from .generated_files import GENERATED_FOLDER, RESULT_FILE, TRACE_FILE
@@ -159,7 +159,7 @@ def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, c
     labels = None
     if source.kind == "files" and source.path.suffix.lower() == ".npz":
         with np.load(source.path) as archive:
-            labels = next((archive[key] for key in ("y", "labels") if key in archive), None)
+            labels = next((archive[key] for key in LABEL_ARRAYS if key in archive), None)
     return quantize_samples(floats, inputs), labels, f"{PREFIX}{option} = {source.text}"
 
 
