@@ -73,6 +73,7 @@ class Options:
     python: str | None = None              # the Python that runs the model pipeline; None: chosen
     labels: tuple[str, ...] = ()           # output 0's class names, in class order
     labels_file: Path | None = None        # where they were read from, when a file
+    keras_custom_objects: str | None = None  # a module defining a Keras model's own layer classes
 
     def conversion_settings(self) -> dict:
         """The options that change the converted model or its accuracy report (the cache key)."""
@@ -81,6 +82,7 @@ class Options:
             "quantization": self.quantization,
             "calibration": self.calibration.text if self.calibration else None,
             "validation": self.validation.text if self.validation else None,
+            **({"keras_custom_objects": self.keras_custom_objects} if self.keras_custom_objects else {}),
             # Chooses among onnx2tf's option sets; absent when default, so keys stay as they were.
             **({"min_float_cosine": self.min_float_cosine} if self.min_float_cosine is not None else {}),
         }
@@ -101,7 +103,8 @@ class Options:
 
 OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
                 "arena_size", "min_agreement", "min_float_cosine", "min_snr", "test_samples", "tolerance", "profile",
-                "trace", "embed_samples", "optimization", "python", "labels")
+                "trace", "embed_samples", "optimization", "python", "labels",
+                "keras_custom_objects")
 DEFAULT_TEST_SAMPLES = 8
 
 
@@ -148,6 +151,7 @@ def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
         optimization=_optimization(values.get("optimization", "")),
         python=_python(values.get("python", ""), project_dir),
         **_labels(values.get("labels", ""), project_dir),
+        keras_custom_objects=_module_name("keras_custom_objects", values.get("keras_custom_objects", "")),
     )
 
 
@@ -199,6 +203,15 @@ def _sample_source(name: str, text: str | None, project_dir: Path, allow_random:
             f"or a Python function written module:function" + (", or random" if allow_random else "") + "."
         )
     return SampleSource("files", text, path)
+
+
+def _module_name(name: str, text: str) -> str | None:
+    if not text:
+        return None
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", text):
+        raise OptionError(f"{PREFIX}{name} = {text}: name a Python module (e.g. my_layers, for my_layers.py in "
+                          f"the project folder), not a file path.")
+    return text
 
 
 def _labels(text: str, project_dir: Path) -> dict:

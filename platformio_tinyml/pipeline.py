@@ -400,12 +400,15 @@ def provenance(options: Options, int8: Int8Model) -> str:
 
 
 def _sample_files(options: Options, project_dir: Path) -> list[Path]:
-    """What the samples' content hash is taken over; a function's samples by its module's source."""
+    """What the conversion's content hash is taken over besides the model: the samples (a function's
+    by its module's source) and the module of the model's own Keras classes."""
     files = []
     for source in (options.calibration, options.validation):
         if source is None or source.kind == "random":
             continue
         files.append(source.path if source.kind == "files" else cache.module_source(source.text, project_dir))
+    if options.keras_custom_objects:
+        files.append(cache.module_source(options.keras_custom_objects, project_dir))
     return files
 
 

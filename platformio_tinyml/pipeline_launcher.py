@@ -109,6 +109,8 @@ def input_stamp(request: dict, options: Options, project_dir: Path) -> str:
             files.append(source.path)
         elif source is not None and source.kind == "function":
             files.append(module_source(source.text, project_dir))
+    if options.keras_custom_objects:
+        files.append(module_source(options.keras_custom_objects, project_dir))
     for path in files:
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
             if file.is_file():
