@@ -151,3 +151,12 @@ def test_a_keras_lambda_layer_is_named_with_what_to_do(models, convert):
     message = str(refused.value)
     assert "lambda_layer.keras has a Lambda layer holding Python code" in message and "safe_mode" not in message
     assert "model.export(folder)" in message
+
+
+@requires_tensorflow
+def test_pytorchs_default_dynamo_export_converts(models, convert):
+    """torch.onnx.export without dynamo=False (PyTorch 2.9+): opset 18, weights in mlp_dynamo.onnx.data."""
+    assert (models / "mlp_dynamo.onnx.data").is_file()
+    result, lines, _ = convert(model=models / "mlp_dynamo.onnx", calibration=models / "mlp_calibration.npy",
+                               min_agreement=90)
+    assert result.how == "converted from onnx" and result.report["float_check"]["cosine"] >= 0.9999
