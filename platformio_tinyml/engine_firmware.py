@@ -59,12 +59,13 @@ def write_project(project: Path, board: str, cache_dir: Path, src_flags: str = "
         path.write_text(ini)
 
 
-def write_engine(project: Path, board: str, model_bytes: bytes, main_c: str, source: str = "model.tflite"):
+def write_engine(project: Path, board: str, model_bytes: bytes, main_c: str, source: str = "model.tflite",
+                 labels: tuple[str, ...] = ()):
     """Generated model array + engine + our runtime + main.c into the project; the engine report."""
     src, include = project / "src", project / "include"
     model = read_model(model_bytes, source)
     verify_model(model)
-    write_model_sources(src, model_bytes, model, f"from {source}")
+    write_model_sources(src, model_bytes, model, f"from {source}", labels)
     report = generate_engine(model, model_bytes, src, BOARD_CPUS[board])
     for header in (RUNTIME_DIR / "include").glob("*.h"):
         shutil.copyfile(header, include / header.name)

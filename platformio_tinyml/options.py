@@ -71,6 +71,9 @@ class Options:
     min_snr: float | None = None           # dB, int8 vs source, outputs without classes; None: DEFAULT_MIN_SNR
     optimization: str = "O2"               # GCC -O level of the runtime, engine and CMSIS-NN
     python: str | None = None              # the Python that runs the model pipeline; None: chosen
+    labels: tuple[str, ...] = ()           # output 0's class names, in class order
+    labels_file: Path | None = None        # where they were read from, when a file
+    keras_custom_objects: str | None = None  # a module defining a Keras model's own layer classes
 
     def conversion_settings(self) -> dict:
         """The options that change the converted model or its accuracy report (the cache key)."""
@@ -79,6 +82,7 @@ class Options:
             "quantization": self.quantization,
             "calibration": self.calibration.text if self.calibration else None,
             "validation": self.validation.text if self.validation else None,
+            **({"keras_custom_objects": self.keras_custom_objects} if self.keras_custom_objects else {}),
             # Chooses among onnx2tf's option sets; absent when default, so keys stay as they were.
             **({"min_float_cosine": self.min_float_cosine} if self.min_float_cosine is not None else {}),
         }
@@ -99,7 +103,8 @@ class Options:
 
 OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
                 "arena_size", "min_agreement", "min_float_cosine", "min_snr", "test_samples", "tolerance", "profile",
-                "trace", "embed_samples", "optimization", "python")
+                "trace", "embed_samples", "optimization", "python", "labels",
+                "keras_custom_objects")
 DEFAULT_TEST_SAMPLES = 8
 
 
@@ -145,6 +150,8 @@ def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
         min_snr=_decibels("min_snr", values.get("min_snr", "")),
         optimization=_optimization(values.get("optimization", "")),
         python=_python(values.get("python", ""), project_dir),
+        **_labels(values.get("labels", ""), project_dir),
+        keras_custom_objects=_module_name("keras_custom_objects", values.get("keras_custom_objects", "")),
     )
 
 
@@ -196,6 +203,38 @@ def _sample_source(name: str, text: str | None, project_dir: Path, allow_random:
             f"or a Python function written module:function" + (", or random" if allow_random else "") + "."
         )
     return SampleSource("files", text, path)
+
+
+def _module_name(name: str, text: str) -> str | None:
+    if not text:
+        return None
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", text):
+        raise OptionError(f"{PREFIX}{name} = {text}: name a Python module (e.g. my_layers, for my_layers.py in "
+                          f"the project folder), not a file path.")
+    return text
+
+
+def _labels(text: str, project_dir: Path) -> dict:
+    """`yes, no, unknown`, or a text file with one label per line."""
+    if not text:
+        return {}
+    path = _resolve(project_dir, text)
+    if "," not in text and (path.is_file() or path.suffix.lower() == ".txt"):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise OptionError(f"{PREFIX}labels = {text}: {path} cannot be read ({reason}). Name a UTF-8 text "
+                              f"file with one label per line, or list the labels: yes, no, unknown.") from None
+        labels = tuple(line.strip() for line in lines if line.strip())
+        if not labels:
+            raise OptionError(f"{PREFIX}labels = {text}: {path} has no labels; write one per line.")
+        return {"labels": labels, "labels_file": path}
+    labels = tuple(label.strip() for label in text.split(","))
+    if not all(labels):
+        raise OptionError(f"{PREFIX}labels = {text}: an empty label; separate the labels with single commas "
+                          f"(yes, no, unknown), or name a text file with one per line.")
+    return {"labels": labels}
 
 
 def _input_shapes(text: str) -> tuple[tuple[str | None, tuple[int, ...]], ...]:

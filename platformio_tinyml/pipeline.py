@@ -31,7 +31,7 @@ from .convert.accuracy import float_line, summary_line
 from .convert.divergence import divergence_text
 from .convert.errors import ConversionError
 from .convert.progress import stage
-from .convert.samples import load_samples
+from .convert.samples import LABEL_ARRAYS, load_samples
 from .convert.source_format import TFLITE, detect_format
 from .engine import EngineReport, UnknownCoreError, UnsupportedModelError, generate_engine
 from .generated_files import GENERATED_FOLDER, RESULT_FILE, TRACE_FILE
@@ -97,8 +97,9 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
                                   emit)
         check_runtime_support(int8.model, options, emit)
         check_reference_runs(int8, options, emit)
+        check_labels(int8.model, options)
         with stage("tinyml_model.c/.h", emit):
-            write_model_sources(staging, int8.data, int8.model, provenance(options, int8))
+            write_model_sources(staging, int8.data, int8.model, provenance(options, int8), options.labels)
         engine = generate_schedule(int8, board["core"], staging, emit)
         check_budget(
             board["board_id"], board["ram"], board["flash"],
@@ -158,7 +159,7 @@ def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, c
     labels = None
     if source.kind == "files" and source.path.suffix.lower() == ".npz":
         with np.load(source.path) as archive:
-            labels = next((archive[key] for key in ("y", "labels") if key in archive), None)
+            labels = next((archive[key] for key in LABEL_ARRAYS if key in archive), None)
     return quantize_samples(floats, inputs), labels, f"{PREFIX}{option} = {source.text}"
 
 
@@ -377,6 +378,20 @@ def check_reference_runs(int8: Int8Model, options: Options, emit: Callable[[str]
         reference_check(int8.data, zeros, options.model_text)
 
 
+def check_labels(model: Model, options: Options) -> None:
+    """custom_tinyml_labels names output 0's classes: one label per element of its last dimension."""
+    if not options.labels:
+        return
+    graph = model.subgraphs[0]
+    output = graph.tensors[graph.outputs[0]]
+    classes = output.shape[-1] if output.shape else 1
+    if len(options.labels) != classes:
+        raise OptionError(
+            f"{PREFIX}labels: {len(options.labels)} labels ({', '.join(options.labels[:4])}"
+            f"{', ...' if len(options.labels) > 4 else ''}), but output 0 '{output.name}' of {options.model_text} "
+            f"has {classes} classes (its shape is {list(output.shape)}). Give one label per class, in class order.")
+
+
 def provenance(options: Options, int8: Int8Model) -> str:
     lines = [f"Model: {options.model_text} ({int8.how}), SHA-256 of the int8 model {model_hash(int8.data)[:16]}...",
              f"Options: {options.summary()}"]
@@ -385,12 +400,15 @@ def provenance(options: Options, int8: Int8Model) -> str:
 
 
 def _sample_files(options: Options, project_dir: Path) -> list[Path]:
-    """What the samples' content hash is taken over; a function's samples by its module's source."""
+    """What the conversion's content hash is taken over besides the model: the samples (a function's
+    by its module's source) and the module of the model's own Keras classes."""
     files = []
     for source in (options.calibration, options.validation):
         if source is None or source.kind == "random":
             continue
         files.append(source.path if source.kind == "files" else cache.module_source(source.text, project_dir))
+    if options.keras_custom_objects:
+        files.append(cache.module_source(options.keras_custom_objects, project_dir))
     return files
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .board_profile import BoardProfile
 from .convert.cache import module_source
-from .convert.source_format import TFLITE, detect_format
+from .convert.source_format import TFLITE, detect_format, model_files
 from .generated_files import GENERATED_FOLDER, RESULT_FILE
 from .options import PREFIX, Options
 from .provision import pipeline_python
@@ -103,12 +103,14 @@ def input_stamp(request: dict, options: Options, project_dir: Path) -> str:
     """sha256 over everything the generated sources depend on: the request (options, board, golden
     or not), the bytes of the model and the samples, and this package's code."""
     digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode())
-    files = [options.model]
+    files = [*model_files(options.model), *([options.labels_file] if options.labels_file else [])]
     for source in (options.calibration, options.validation):
         if source is not None and source.kind == "files":
             files.append(source.path)
         elif source is not None and source.kind == "function":
             files.append(module_source(source.text, project_dir))
+    if options.keras_custom_objects:
+        files.append(module_source(options.keras_custom_objects, project_dir))
     for path in files:
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
             if file.is_file():

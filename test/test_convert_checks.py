@@ -3,6 +3,7 @@ and against the int8 model on TFLite Micro's reference; onnx2tf's option sets ar
 float TFLite is wrong; exact GELU is rewritten to its tanh form."""
 
 import json
+import shutil
 import sys
 
 import pytest
@@ -127,3 +128,35 @@ def test_an_op_the_runtime_lacks_is_named_with_the_onnx_node_it_came_from(conver
     assert "runtime 'tinyml' does not implement 1 op(s)" in message
     assert "EXP: used once" in message and "it comes from ONNX node 'energy' (Exp)" in message
     assert not (tmp_path / "build" / "model.tflite").exists()
+
+
+@requires_tensorflow
+def test_a_keras_layer_class_of_the_models_own_is_named_with_what_to_do(models, convert, tmp_path):
+    with pytest.raises(ConversionError) as refused:
+        convert(model=models / "custom_layer.keras", calibration=models / "custom_layer_calibration.npy")
+    message = str(refused.value)
+    assert "custom_layer.keras uses the Keras layer or function 'Scale', which is not part of Keras" in message
+    assert "custom_tinyml_keras_custom_objects = <module>" in message and len(message) < 700  # no config dump
+
+    shutil.copyfile(models / "demo_layers.py", tmp_path / "demo_layers.py")  # the project's own module
+    result, _, _ = convert(model=models / "custom_layer.keras", calibration=models / "custom_layer_calibration.npy",
+                           keras_custom_objects="demo_layers")
+    assert result.how == "converted from keras"
+
+
+@requires_tensorflow
+def test_a_keras_lambda_layer_is_named_with_what_to_do(models, convert):
+    with pytest.raises(ConversionError) as refused:
+        convert(model=models / "lambda_layer.keras", calibration=models / "custom_layer_calibration.npy")
+    message = str(refused.value)
+    assert "lambda_layer.keras has a Lambda layer holding Python code" in message and "safe_mode" not in message
+    assert "model.export(folder)" in message
+
+
+@requires_tensorflow
+def test_pytorchs_default_dynamo_export_converts(models, convert):
+    """torch.onnx.export without dynamo=False (PyTorch 2.9+): opset 18, weights in mlp_dynamo.onnx.data."""
+    assert (models / "mlp_dynamo.onnx.data").is_file()
+    result, lines, _ = convert(model=models / "mlp_dynamo.onnx", calibration=models / "mlp_calibration.npy",
+                               min_agreement=90)
+    assert result.how == "converted from onnx" and result.report["float_check"]["cosine"] >= 0.9999

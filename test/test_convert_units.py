@@ -107,6 +107,28 @@ def test_the_cache_key_follows_content_not_names_or_times(tmp_path):
         cache.conversion_key(model, [samples], {"quantization": "int8"})
 
 
+def test_the_cache_key_follows_an_onnx_models_external_data(tmp_path):
+    """torch.onnx.export's default (dynamo) writes the weights beside the model: their bytes count."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper, numpy_helper
+
+    from platformio_tinyml.convert.source_format import model_files
+
+    weights = numpy_helper.from_array(np.arange(4096, dtype=np.float32).reshape(64, 64), "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 64])],
+                              [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 64])], [weights])
+    model = tmp_path / "m.onnx"
+    onnx.save_model(helper.make_model(graph), model, save_as_external_data=True, location="m.onnx.data",
+                    size_threshold=0)
+    assert model_files(model) == [model, tmp_path / "m.onnx.data"]
+    key = cache.conversion_key(model, [], {})
+    data = bytearray((tmp_path / "m.onnx.data").read_bytes())
+    data[100] ^= 1
+    (tmp_path / "m.onnx.data").write_bytes(bytes(data))
+    assert cache.conversion_key(model, [], {}) != key
+
+
 def test_the_cache_key_follows_the_converters_and_our_conversion_code(tmp_path, monkeypatch):
     """A new TensorFlow (or onnx2tf ...) or an edit of convert/*.py must not reuse old conversions."""
     model = _write(tmp_path / "m.onnx", b"\x08model")

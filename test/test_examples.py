@@ -32,6 +32,8 @@ def test_the_main_job_prints_predictions_accuracy_and_costs():
     assert re.search(r"^  (\d/\d\*? ){19}\d/\d\*?$", done.stdout, re.M)  # 20 predictions per line
     accuracy = re.search(r"int8 accuracy: (\d+) of 200 = ", done.stdout)
     assert accuracy and int(accuracy.group(1)) >= 190, "the issue's goal is at least 95% int8 top-1"
+    assert re.search(r"^first sample: (zero|one|two|three|four|five|six|seven|eight|nine) with probability "
+                     r"[01]\.\d{3} \(its label: \w+\)$", done.stdout, re.M), done.stdout[-3000:]
     assert re.search(r"instructions per inference: \d{6,}", done.stdout)
     assert re.search(r"arena: \d+ bytes; model: \d+ bytes", done.stdout)
     assert re.search(r"Flash: .* \(used \d+ bytes from 524288 bytes\)", done.stdout)

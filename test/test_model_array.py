@@ -49,3 +49,9 @@ def test_a_failed_write_leaves_the_previous_files(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_model_sources(tmp_path, data, model, "second")
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == before
+
+
+def test_names_and_labels_become_c_string_literals_whatever_they_hold():
+    from platformio_tinyml.c_literals import c_string
+
+    assert c_string('a "b" \\ c\nd??=é') == '"a \\042b\\042 \\134 c\\012d\\077\\077=\\303\\251"'

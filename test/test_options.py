@@ -95,3 +95,32 @@ def test_multi_line_values_and_what_the_cache_key_and_comment_see():
     assert options.summary() == ("custom_tinyml_model = models/kws.onnx; custom_tinyml_calibration = cal.npz; "
                                  "custom_tinyml_quantization = int8; custom_tinyml_runtime = tinyml")
     assert options.written == {"custom_tinyml_model": "models/kws.onnx", "custom_tinyml_calibration": "cal.npz"}
+
+
+def test_labels_from_a_list_or_a_file(tmp_path):
+    assert parse(model="m.tflite", labels="yes, no ,unknown").labels == ("yes", "no", "unknown")
+    (tmp_path / "classes.txt").write_text("cat\n\n  dog \nbird\n", encoding="utf-8")
+    from_file = parse_options({"custom_tinyml_model": "m.tflite", "custom_tinyml_labels": "classes.txt"}, tmp_path)
+    assert from_file.labels == ("cat", "dog", "bird") and from_file.labels_file == tmp_path / "classes.txt"
+    assert parse(model="m.tflite").labels == ()
+
+
+@pytest.mark.parametrize("text, says", [
+    ("yes,,no", "custom_tinyml_labels = yes,,no: an empty label"),
+    ("missing.txt", "custom_tinyml_labels = missing.txt: "),
+])
+def test_bad_labels_say_what_to_write(text, says):
+    assert error_of(model="m.tflite", labels=text).startswith(says)
+
+
+def test_labels_must_name_every_class_of_output_0(tmp_path):
+    from platformio_tinyml.graph import read_model
+    from platformio_tinyml.pipeline import check_labels
+    from small_models import classifier
+
+    model = read_model(classifier(), "m.tflite")
+    check_labels(model, parse(model="m.tflite", labels="a, b, c, d"))
+    with pytest.raises(OptionError) as error:
+        check_labels(model, parse(model="m.tflite", labels="a, b, c"))
+    assert str(error.value) == ("custom_tinyml_labels: 3 labels (a, b, c), but output 0 'probabilities' of m.tflite "
+                                "has 4 classes (its shape is [1, 4]). Give one label per class, in class order.")

@@ -108,3 +108,15 @@ def test_an_unreadable_model_says_so(tmp_path):
     finally:
         if as_nobody:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_npz_of_samples_and_labels_feeds_a_single_input_whatever_its_name(tmp_path):
+    """x and y: the one array that is not labels is the input's, named after it or not."""
+    path = tmp_path / "data.npz"
+    samples = np.arange(12, dtype=np.float32).reshape(3, 4)
+    np.savez(path, x=samples, y=np.array([0, 1, 2]))
+    loaded = load_samples("files", path.name, path, CALIBRATION, ["serving_default_input_1:0"], [(1, 4)], tmp_path)
+    assert np.array_equal(loaded[0], samples)
+    np.savez(path, a=samples, b=samples)
+    with pytest.raises(ConversionError, match="holds arrays a, b; name them after the model's inputs"):
+        load_samples("files", path.name, path, CALIBRATION, ["x"], [(1, 4)], tmp_path)

@@ -5,7 +5,6 @@ every file under the build's tinyml folder is unchanged and no staging folder is
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from platformio_tinyml import pipeline
@@ -16,34 +15,10 @@ from platformio_tinyml.graph import ModelFormatError
 from platformio_tinyml.isolated_reference import ReferenceError
 from platformio_tinyml.op_check import UnsupportedOpsError
 from platformio_tinyml.options import OptionError
-from tflite_writer import OpSpec, TensorSpec, write_model
+from small_models import classifier
 
 M55 = {"board_id": "corstone300", "core": "cortex-m55", "ram": 4 * 1024 * 1024, "flash": 512 * 1024,
        "flash_what": "flash", "stack_reserve": 8192, "stack_reserve_source": "the board"}
-
-
-def classifier(seed: int = 0, dtype: str = "int8", input_scale: float = 0.05, extra_op: str | None = None) -> bytes:
-    """x[1,8] -> FULLY_CONNECTED -> [1,4] -> SOFTMAX (-> extra_op); made without TensorFlow."""
-    rng = np.random.default_rng(seed)
-    quant = (lambda scale, zero: {"scale": (scale,), "zero_point": (zero,)}) if dtype == "int8" else \
-        (lambda scale, zero: {})
-    weights = rng.integers(-127, 128, (4, 8)).astype(np.int8) if dtype == "int8" else \
-        rng.normal(0, 0.3, (4, 8)).astype(np.float32)
-    bias = rng.integers(-500, 500, 4).astype(np.int32) if dtype == "int8" else np.zeros(4, np.float32)
-    tensors = [
-        TensorSpec((1, 8), dtype, name="x", **quant(input_scale, 3)),
-        TensorSpec((4, 8), dtype, name="weights", data=weights, **quant(0.02, 0)),
-        TensorSpec((4,), "int32" if dtype == "int8" else dtype, name="bias", data=bias,
-                   **quant(input_scale * 0.02, 0)),
-        TensorSpec((1, 4), dtype, name="logits", **quant(0.1, -10)),
-        TensorSpec((1, 4), dtype, name="probabilities", **quant(1 / 256, -128)),
-    ]
-    ops = [OpSpec("FULLY_CONNECTED", (0, 1, 2), (3,), "FullyConnectedOptions", {"fused_activation_function": "NONE"}),
-           OpSpec("SOFTMAX", (3,), (4,), "SoftmaxOptions", {"beta": 1.0})]
-    if extra_op:
-        tensors.append(TensorSpec((1, 4), dtype, name="extra", **quant(1 / 256, -128)))
-        ops.append(OpSpec(extra_op, (4,), (5,)))
-    return write_model(tensors, ops, [0], [len(tensors) - 1])
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from .errors import ConversionError
+from .source_format import model_files
 
 MODEL_FILE = "model.tflite"
 REPORT_FILE = "report.json"
@@ -43,7 +44,7 @@ def conversion_key(model: Path, sample_inputs: list[Path], settings: dict) -> st
     digest = hashlib.sha256()
     digest.update(json.dumps({"settings": settings, "versions": converter_versions()},
                              sort_keys=True).encode())
-    for path in [model, *sample_inputs]:
+    for path in [*model_files(model), *sample_inputs]:
         for name, file in _files(path):
             digest.update(f"\0{name}\0".encode())
             digest.update(_file_digest(file))

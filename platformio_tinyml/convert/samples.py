@@ -18,6 +18,7 @@ from ..options import SampleSource
 from .errors import ConversionError
 
 RANDOM_SAMPLE_COUNT = 16
+LABEL_ARRAYS = ("y", "labels")  # in a .npz, the samples' labels rather than an input's samples
 RANDOM_WARNING = ("custom_tinyml_calibration = random: quantization ranges come from random "
                   "numbers, not from your data, so the int8 model may be far less accurate. Name "
                   "real samples (.npz/.npy file or folder, or module:function) for a real firmware.")
@@ -127,8 +128,9 @@ def _arrays_per_input(raw, where: str, names: list[str]) -> list:
 def _match_names(raw: dict, where: str, names: list[str]) -> list:
     if all(name in raw for name in names):
         return [raw[name] for name in names]
-    if len(names) == 1 and len(raw) == 1:
-        return list(raw.values())
+    samples = [array for key, array in raw.items() if key not in LABEL_ARRAYS]
+    if len(names) == 1 and len(samples) == 1:  # x (and y): the one array of samples is the input's
+        return samples
     raise ConversionError(f"{where}: holds arrays {', '.join(sorted(raw)) or '(none)'}; "
                           f"name them after the model's inputs: {', '.join(names)}.")
 

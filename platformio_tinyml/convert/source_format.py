@@ -65,3 +65,37 @@ def _format_of_bytes(head: bytes) -> str | None:
     if head and head[0] == _ONNX_FIRST_BYTE:
         return ONNX
     return None
+
+
+# An ONNX TensorProto's external_data entry {key: "location", value: <file>}: the key's encoding,
+# then the value's tag (field 2, length-delimited).
+_LOCATION_ENTRY = b"\x0a\x08location\x12"
+
+
+def model_files(path: Path) -> list[Path]:
+    """The files a model's content is in: the file (or folder) itself and, for an ONNX model, the
+    external data files its tensors name (torch.onnx.export's default writes the weights to
+    <model>.onnx.data). Found in the protobuf bytes, without the onnx package."""
+    files = [path]
+    if path.is_file() and path.suffix.lower() == ".onnx":
+        data = path.read_bytes()
+        locations = set()
+        start = data.find(_LOCATION_ENTRY)
+        while start >= 0:
+            length, position = _varint(data, start + len(_LOCATION_ENTRY))
+            locations.add(data[position:position + length].decode("utf-8", "replace"))
+            start = data.find(_LOCATION_ENTRY, position)
+        files += [path.parent / location for location in sorted(locations) if (path.parent / location).is_file()]
+    return files
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value = shift = 0
+    while position < len(data):
+        byte = data[position]
+        value |= (byte & 0x7F) << shift
+        position += 1
+        if byte < 0x80:
+            break
+        shift += 7
+    return value, position

@@ -125,6 +125,8 @@ def load_source(job: Job, fixes: DimensionFixes, emit) -> FloatModel:
                            emit=emit, fixes=fixes)
     if job.source_format == TFLITE:  # fixes only a dynamic batch, without consulting the samples
         return source.load(job.options.model, job.options, job.what)
+    if job.source_format == KERAS:  # the project's own layer classes may be named by an option
+        return source.load(job.options.model, job.options, job.what, fixes=fixes, project_dir=job.project_dir)
     return source.load(job.options.model, job.options, job.what, fixes=fixes)
 
 

@@ -17,6 +17,7 @@ from .errors import UnsupportedModelError
 from .kernel_call import Alias, ConstTable, KernelCall, c_float, parameter_names
 from .lifetimes import tensor_bytes
 from .plan import ArenaPlan
+from ..c_literals import c_string
 from .symbols import ARENA, op_function_name, scratch_symbol, tensor_ref, tensor_symbol
 
 C_POINTER_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "uint8_t",
@@ -263,8 +264,7 @@ def _tensor_infos(graph: Graph, indices: tuple[int, ...]) -> str:
         scale = quant.scale[0] if quant and quant.scale else 0.0
         zero_point = quant.zero_point[0] if quant and quant.zero_point else 0
         dims = ", ".join(str(d) for d in tensor.shape) or "0"
-        name = tensor.name.replace("\\", "\\\\").replace('"', '\\"')
-        entry = (f'{{.name = "{name}", .type = {TINYML_TYPES[tensor.dtype]}, .rank = {len(tensor.shape)}, '
+        entry = (f'{{.name = {c_string(tensor.name)}, .type = {TINYML_TYPES[tensor.dtype]}, .rank = {len(tensor.shape)}, '
                  f".dims = {{{dims}}}, .bytes = {tensor_bytes(graph, index)}, .scale = {c_float(scale)}, "
                  f".zero_point = {zero_point}}}")
         entries.append(f"    {format_initializer(entry, 4, 4)},")

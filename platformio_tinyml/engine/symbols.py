@@ -50,3 +50,4 @@ def scratch_ref(op_index: int) -> str:
 
 def op_function_name(op_index: int, opcode: str) -> str:
     return f"op{op_index}_{opcode.lower()}"
+

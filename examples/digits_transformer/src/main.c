@@ -1,9 +1,9 @@
 /* Classifies the samples compiled in by custom_tinyml_embed_samples and prints each prediction
- * (against its label, and the int8 accuracy, when the samples have labels) and what an inference
- * costs. The other classifier examples build this same file (their src_dir points here). */
+ * (against its label, and the int8 accuracy, when the samples have labels), the first one by name
+ * and probability, and what an inference costs. The other classifier examples build this same
+ * file (their src_dir points here). */
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "tinyml.h"
 #include "tinyml_board.h"
@@ -11,15 +11,21 @@
 #include "tinyml_model.h"
 #include "tinyml_samples.h"
 
-static int argmax(const int8_t *scores, int count)
+/* "0.953": newlib-nano's printf has no %f. */
+static void print_probability(float p)
 {
-    int best = 0;
-    for (int i = 1; i < count; i++) {
-        if (scores[i] > scores[best]) {
-            best = i;
-        }
+    const int permille = (int)(p * 1000.0f + 0.5f);
+    printf("%d.%03d", permille / 1000, permille % 1000);
+}
+
+/* The class's name from custom_tinyml_labels, or its number without labels. */
+static void print_class(int index)
+{
+    if (tinyml_label(index) != NULL) {
+        printf("%s", tinyml_label(index));
+    } else {
+        printf("class %d", index);
     }
-    return best;
 }
 
 int main(void)
@@ -28,18 +34,25 @@ int main(void)
         printf("tinyml_init failed\n");
         return 1;
     }
-    int correct = 0;
+    int correct = 0, first_class = -1;
+    float first_probability = 0.0f;
     uint64_t instructions = 0;
     printf(TINYML_SAMPLES_HAVE_LABELS ? "predicted/label:" : "predicted:");
     for (int sample = 0; sample < TINYML_SAMPLE_COUNT; sample++) {
-        memcpy(tinyml_input(0), tinyml_sample_inputs[sample], TINYML_INPUT0_BYTES);
+        if (tinyml_set_input(0, tinyml_sample_inputs[sample], sizeof tinyml_sample_inputs[sample]) != TINYML_OK) {
+            printf("\nthe samples do not fit the model's input\n");
+            return 1;
+        }
         uint64_t start = tinyml_instructions();
         if (tinyml_invoke() != TINYML_OK) {
             printf("\ntinyml_invoke failed at op %d\n", tinyml_failed_op());
             return 1;
         }
         instructions += tinyml_instructions() - start;
-        int predicted = argmax(tinyml_output(0), TINYML_OUTPUT0_ELEMENTS);
+        int predicted = tinyml_output_argmax(0);
+        if (sample == 0) {
+            tinyml_output_top_k(0, 1, &first_class, &first_probability);
+        }
         printf("%s %d", sample % 20 ? "" : "\n ", predicted);
 #if TINYML_SAMPLES_HAVE_LABELS
         correct += predicted == tinyml_sample_labels[sample];
@@ -52,6 +65,16 @@ int main(void)
     printf("int8 accuracy: %d of %d = %d.%d%% (* marks the misses)\n", correct, TINYML_SAMPLE_COUNT,
            permille / 10, permille % 10);
 #endif
+    printf("first sample: ");
+    print_class(first_class);
+    printf(" with probability ");
+    print_probability(first_probability);
+#if TINYML_SAMPLES_HAVE_LABELS
+    printf(" (its label: ");
+    print_class(tinyml_sample_labels[0]);
+    printf(")");
+#endif
+    printf("\n");
     if (TINYML_HAS_INSTRUCTION_COUNTER) {
         printf("instructions per inference: %lu\n", (unsigned long)(instructions / TINYML_SAMPLE_COUNT));
     }

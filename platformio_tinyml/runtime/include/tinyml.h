@@ -5,8 +5,11 @@
  * calls was generated ahead of time, so tinyml_invoke() does no parsing and no planning.
  *
  *     tinyml_init();
- *     memcpy(tinyml_input(0), samples, TINYML_INPUT0_BYTES);
- *     if (tinyml_invoke() == TINYML_OK) { const int8_t *scores = tinyml_output(0); ... }
+ *     tinyml_set_input_float(0, features, TINYML_INPUT0_ELEMENTS);   // quantized with the model's scale
+ *     if (tinyml_invoke() == TINYML_OK) {
+ *         int best = tinyml_output_argmax(0);
+ *         printf("%s\n", tinyml_label(best));                          // custom_tinyml_labels
+ *     }
  *
  * Shapes, types and quantization of inputs and outputs are also compile-time macros in
  * tinyml_model.h (TINYML_INPUT0_SHAPE, TINYML_INPUT0_SCALE, ...).
@@ -27,6 +30,7 @@ typedef enum {
     TINYML_ERROR_BAD_INDEX = 2,       /* no input or output with that index */
     TINYML_ERROR_MODEL_MISMATCH = 3,  /* the model array is not the one the schedule was built for */
     TINYML_ERROR_KERNEL = 4,          /* a kernel reported an error (see tinyml_failed_op()) */
+    TINYML_ERROR_BAD_SIZE = 5,        /* a byte or element count other than the tensor's */
 } tinyml_status;
 
 typedef enum {
@@ -62,6 +66,34 @@ int tinyml_input_count(void);
 int tinyml_output_count(void);
 const tinyml_tensor_info *tinyml_input_info(int index);  /* NULL for a bad index */
 const tinyml_tensor_info *tinyml_output_info(int index); /* NULL for a bad index */
+
+/* ---- Inputs and outputs for people: checked sizes, floats, classes, labels -------------------
+ *
+ * Floats are quantized and dequantized with the tensor's own scale and zero point (see
+ * tinyml_tensor_info): q = round(x / scale) + zero_point, rounded half to even and clamped to the
+ * type's range (NaN becomes the zero point); x = scale * (q - zero_point). A float tensor is copied.
+ * `count` is in elements, `bytes` in bytes; a count other than the tensor's is TINYML_ERROR_BAD_SIZE
+ * and nothing is written, so a wrong buffer cannot overwrite the arena. */
+tinyml_status tinyml_set_input(int index, const void *data, size_t bytes);
+tinyml_status tinyml_set_input_float(int index, const float *values, size_t count);
+tinyml_status tinyml_get_output_float(int index, float *values, size_t count);
+
+/* The output element with the highest value (the class, for a [1, classes] output; the first one
+ * on a tie); -1 for a bad index or before tinyml_init(). */
+int tinyml_output_argmax(int index);
+
+/* The k highest elements of an output, highest first (ties: lower index first): their indices into
+ * `classes` and their dequantized values into `scores` (either may be NULL). Returns how many were
+ * written, at most the output's element count; -1 for a bad index, k < 0 or before tinyml_init(). */
+int tinyml_output_top_k(int index, int k, int *classes, float *scores);
+
+/* Class names from custom_tinyml_labels (TINYML_LABEL_COUNT of tinyml_model.h): tinyml_label(c) is
+ * output 0's class c; NULL when the build has no labels or c is out of range. */
+int tinyml_label_count(void);
+const char *tinyml_label(int class_index);
+
+/* "TINYML_OK", "TINYML_ERROR_BAD_SIZE", ...; "unknown tinyml_status" for another value. */
+const char *tinyml_status_name(tinyml_status status);
 
 /* Bytes of the tensor arena (the same as the TINYML_ARENA_SIZE macro). */
 size_t tinyml_arena_size(void);

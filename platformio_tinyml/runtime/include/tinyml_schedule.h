@@ -58,6 +58,9 @@ typedef struct {
 } tinyml_schedule;
 
 extern const tinyml_schedule tinyml_generated_schedule;
+/* Output 0's class names, from tinyml_model.c (custom_tinyml_labels). */
+extern const int tinyml_model_label_count;
+extern const char *const tinyml_model_labels[];
 /* Per step, step_count entries: */
 extern const tinyml_step_info tinyml_generated_step_info[];  /* TINYML_PROFILE or TINYML_TRACE */
 extern uint64_t tinyml_generated_op_instructions[];          /* TINYML_PROFILE */
