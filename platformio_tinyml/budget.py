@@ -19,6 +19,7 @@ class MemoryNeeds:
     stack_reserve: int   # the stack reserve: BoardProfile.stack_reserve
     model: int           # the model array, in flash
     tables: int          # constant tables the engine adds, in flash
+    samples: int = 0     # embedded samples and golden test data compiled in, in flash
 
 
 def _row(what: str, size: int) -> str:
@@ -44,7 +45,7 @@ def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_lim
             f"{PREFIX}arena_size, or remove it to use what the model needs."
         )
     ram_used = needs.arena + needs.stack_reserve
-    flash_used = needs.model + needs.tables
+    flash_used = needs.model + needs.tables + needs.samples
     problems = []
     if ram and ram_used > ram:
         default_stack = _is_default(stack_reserve_source)
@@ -64,6 +65,7 @@ def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_lim
                 f"  flash of board '{board}': {flash:,} B" + (f" ({flash_what})" if flash_what else ""),
                 _row("model array", needs.model),
                 _row("engine tables", needs.tables),
+                *([_row("samples and golden data", needs.samples)] if needs.samples else []),
                 _row(f"total (over by {flash_used - flash:,} B)", flash_used),
             ])
         )
@@ -71,6 +73,8 @@ def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_lim
         raise BudgetError(
             "the model does not fit the board, before any code or other data is counted:\n"
             + "\n".join(problems)
+            + ("\nThe samples compiled in can be fewer: custom_tinyml_embed_samples, custom_tinyml_test_samples "
+               "(the golden suite's)." if needs.samples and flash and flash_used > flash else "")
             + "\nWhat would help: a smaller model (fewer channels, layers or tokens), or a board with more "
             "memory (`board = ...`). The arena is already planned to "
             f"{needs.arena_lower_bound:,} B at best for this model."

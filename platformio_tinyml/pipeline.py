@@ -101,18 +101,19 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
         with stage("tinyml_model.c/.h", emit):
             write_model_sources(staging, int8.data, int8.model, provenance(options, int8), options.labels)
         engine = generate_schedule(int8, board["core"], staging, emit)
+        sample_bytes = 0
+        if options.embed_samples:
+            with stage(f"{options.embed_samples} samples embedded as tinyml_samples.h", emit):
+                sample_bytes += write_embedded_samples(int8, options, project_dir, staging)
+        if request.get("golden"):
+            with stage("golden samples and TFLite Micro's reference outputs", emit):
+                sample_bytes += write_golden_data(int8, options, project_dir, staging)
         check_budget(
             board["board_id"], board["ram"], board["flash"],
             MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, board["stack_reserve"],
-                        len(int8.data), engine.constant_table_bytes),
+                        len(int8.data), engine.constant_table_bytes, sample_bytes),
             options.arena_size, stack_reserve_source=board["stack_reserve_source"], flash_what=board["flash_what"],
         )
-        if options.embed_samples:
-            with stage(f"{options.embed_samples} samples embedded as tinyml_samples.h", emit):
-                write_embedded_samples(int8, options, project_dir, staging)
-        if request.get("golden"):
-            with stage("golden samples and TFLite Micro's reference outputs", emit):
-                write_golden_data(int8, options, project_dir, staging)
         reports = staging / REPORTS_STAGING
         write_reports(reports, int8, engine, board["core"])
         replace_changed_files(reports, work_dir, owned=REPORT_FILES)
@@ -163,7 +164,8 @@ def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, c
     return quantize_samples(floats, inputs), labels, f"{PREFIX}{option} = {source.text}"
 
 
-def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
+def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> int:
+    """tinyml_samples.h; returns the bytes of flash its arrays take."""
     per_input, labels, where = model_inputs_as_int8(int8, options, project_dir, options.embed_samples)
     if len(per_input) != 1:
         raise ConversionError(f"{PREFIX}embed_samples: the model has {len(per_input)} inputs; embedding "
@@ -172,10 +174,12 @@ def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path,
     labels = None if labels is None else labels[: len(inputs)]
     text = render_embedded_samples(inputs, labels, f"{len(inputs)} samples: {where}")
     (generated / SAMPLES_FILE).write_text(text, encoding="utf-8")
+    return inputs.nbytes + (0 if labels is None else 4 * len(labels))  # labels are int32_t
 
 
-def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> None:
-    """tinyml_golden_data.h: test samples and the reference's outputs for them."""
+def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> int:
+    """tinyml_golden_data.h: test samples and the reference's outputs for them; returns the bytes of
+    flash its arrays take."""
     graph = int8.model.subgraphs[0]
     inputs = [graph.tensors[i] for i in graph.inputs]
     per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
@@ -188,6 +192,7 @@ def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, gene
         trace = {"ops": {op.index: op.opcode for op in graph.operators},
                  "expected": reference_trace(int8.data, graph, [sample.inputs for sample in samples], options.model_text)}
         (generated / TRACE_FILE).write_text(json.dumps(trace) + "\n", encoding="utf-8")
+    return sum(array.nbytes for sample in samples for array in (*sample.inputs, *sample.expected))
 
 
 def generate_schedule(int8: Int8Model, core: str, generated: Path, emit) -> EngineReport:

@@ -58,3 +58,28 @@ def test_a_model_too_big_for_the_board_stops_the_build(make_project, tmp_path):
     assert "RAM of board 'nrf52840': 262,144 B" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert not (project / ".pio" / "build" / "m4" / "firmware.elf").exists()
+
+
+def test_the_golden_data_counts_in_the_flash_budget(tmp_path):
+    """Issue 13's visual wake words model: its golden samples did not fit beside it in the M55's
+    flash and the link failed; the budget now counts them and stops the build with its table."""
+    from platformio_tinyml import pipeline
+    from small_models import classifier
+
+    (tmp_path / "m.tflite").write_bytes(classifier())
+    model_bytes = len(classifier())
+    board = {"board_id": "corstone300", "core": "cortex-m55", "ram": 1 << 20, "flash": model_bytes + 200,
+             "flash_what": "flash", "stack_reserve": 8192, "stack_reserve_source": "the board"}
+
+    def build(golden: bool, test_samples: int):
+        pipeline.run({"options": {"custom_tinyml_model": "m.tflite", "custom_tinyml_test_samples": str(test_samples)},
+                      "project_dir": str(tmp_path), "work_dir": str(tmp_path / "tinyml"), "board": board,
+                      "golden": golden}, lambda line: None)
+
+    build(golden=False, test_samples=50)  # `pio run`: no golden data
+    build(golden=True, test_samples=4)    # 4 samples of 8 input and 4 output bytes
+    with pytest.raises(BudgetError) as caught:
+        build(golden=True, test_samples=50)
+    text = str(caught.value)
+    assert "samples and golden data" in text and "600 B" in text
+    assert "custom_tinyml_test_samples" in text
