@@ -99,7 +99,8 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
         check_reference_runs(int8, options, emit)
         check_labels(int8.model, options)
         with stage("tinyml_model.c/.h", emit):
-            write_model_sources(staging, int8.data, int8.model, provenance(options, int8), options.labels)
+            write_model_sources(staging, int8.data, int8.model, provenance(options, int8), options.labels,
+                                source_names(int8))
         engine = generate_schedule(int8, board["core"], staging, emit)
         sample_bytes = 0
         if options.embed_samples:
@@ -155,7 +156,9 @@ def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, c
     if source is None or source.kind == "random":
         where = f"random int8 inputs (seed 0); set {PREFIX}validation for real samples"
         return random_samples(inputs, count), None, where
-    floats = load_samples(source.kind, source.text, source.path, PREFIX + option, [t.name for t in inputs],
+    # A converted model's samples are named after the source model's inputs, as for its conversion.
+    names = (source_names(int8) or {}).get("inputs") or [t.name for t in inputs]
+    floats = load_samples(source.kind, source.text, source.path, PREFIX + option, names,
                           [t.shape for t in inputs], project_dir)
     labels = None
     if source.kind == "files" and source.path.suffix.lower() == ".npz":
@@ -381,6 +384,16 @@ def check_reference_runs(int8: Int8Model, options: Options, emit: Callable[[str]
     zeros = tuple(np.zeros(graph.tensors[i].shape, graph.tensors[i].dtype) for i in graph.inputs)
     with stage("TFLite Micro's reference runs the model", emit):
         reference_check(int8.data, zeros, options.model_text)
+
+
+def source_names(int8: Int8Model) -> dict | None:
+    """The source model's input and output names, in the int8 model's order, for a converted model
+    whose report has them."""
+    names = (int8.report or {}).get("source_names")
+    graph = int8.model.subgraphs[0]
+    if not names or len(names["inputs"]) != len(graph.inputs) or len(names["outputs"]) != len(graph.outputs):
+        return None
+    return names
 
 
 def check_labels(model: Model, options: Options) -> None:

@@ -160,3 +160,19 @@ def test_pytorchs_default_dynamo_export_converts(models, convert):
     result, lines, _ = convert(model=models / "mlp_dynamo.onnx", calibration=models / "mlp_calibration.npy",
                                min_agreement=90)
     assert result.how == "converted from onnx" and result.report["float_check"]["cosine"] >= 0.9999
+
+
+@requires_tensorflow
+def test_the_headers_keep_the_source_models_names(models, convert):
+    """An ONNX output 'y' comes out of the converters under another name; tinyml_model.h has both."""
+    from platformio_tinyml.model_array import render_model_header
+    from platformio_tinyml.pipeline import source_names
+
+    result, _, _ = convert(model=models / "mlp.onnx", calibration=models / "mlp_calibration.npy", min_agreement=90)
+    assert result.report["source_names"] == {"inputs": ["x"], "outputs": ["y"]}
+    graph = result.model.subgraphs[0]
+    converted = graph.tensors[graph.outputs[0]].name
+    assert converted != "y"
+    header = render_model_header(result.data, result.model, "test", (), source_names(result))
+    assert f'#define TINYML_OUTPUT0_NAME "{converted}"' in header
+    assert '#define TINYML_OUTPUT0_SOURCE_NAME "y"' in header and "(in the source model: y)" in header

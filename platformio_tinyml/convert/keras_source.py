@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -37,8 +38,11 @@ def load(path: Path, options: Options, what: str, fixes: DimensionFixes | None =
         outputs = [outputs[k] for k in sorted(outputs)] if isinstance(outputs, dict) else outputs
         return [np.asarray(o) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
 
-    return float_model_from_function(call, declared, options, what, fixes, source_run=source_run,
-                                     source_framework="Keras")
+    float_model = float_model_from_function(call, declared, options, what, fixes, source_run=source_run,
+                                            source_framework="Keras")
+    # The model's own output (layer) names, in its outputs' order, for reports and tinyml_model.h.
+    outputs = list(getattr(model, "output_names", None) or [])
+    return replace(float_model, output_names=outputs) if len(outputs) == len(float_model.output_names) else float_model
 
 
 def _custom_objects(module_name: str | None, project_dir: Path) -> dict | None:

@@ -66,7 +66,8 @@ def load(path: Path, options: Options, what: str,
             last = number == len(ATTEMPTS)
             try:
                 tf_model = _onnx2tf(working_copy, Path(scratch) / f"attempt{number}", names, shapes, keep, what)
-                candidate = _float_model(tf_model, names, shapes, options, what, source_run)
+                candidate = _with_onnx_output_names(_float_model(tf_model, names, shapes, options, what, source_run),
+                                                    path)
             except ConversionError as exc:
                 if last or check is None:
                     raise
@@ -89,6 +90,13 @@ def load(path: Path, options: Options, what: str,
                 break
     return replace(model, float_check=checked, conversion={
         "onnx2tf_options": attempts[-1]["options"], "attempts": attempts, "erf_rewritten": rewritten[1]})
+
+
+def _with_onnx_output_names(model: FloatModel, path: Path) -> FloatModel:
+    """The ONNX graph's output names (onnxruntime returns the outputs in that order, as the traced
+    function does): the reports, messages and tinyml_model.h then say 'logits', not 'output_0'."""
+    outputs = [value.name for value in onnx.load(str(path), load_external_data=False).graph.output]
+    return replace(model, output_names=outputs) if len(outputs) == len(model.output_names) else model
 
 
 def _onnxruntime_session(path: Path, what: str):

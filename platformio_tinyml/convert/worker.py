@@ -195,6 +195,8 @@ def conversion_report(job: Job, model: FloatModel, checked: FloatCheck, accuracy
     return {
         "model": options.model_text, "format": job.source_format, "quantization": options.quantization,
         "input_shapes": [list(shape) for shape in model.input_shapes],
+        # The source model's names, in the int8 model's input and output order.
+        "source_names": {"inputs": list(model.input_names), "outputs": list(model.output_names)},
         "settings": options.conversion_settings(), "accuracy": accuracy, "float_check": float_check,
         "conversion": _conversion_record(model, float_check), "fixed_dimensions": fixed_dimensions,
         "warnings": warnings, "stage_seconds": timings, "versions": converter_versions(),
