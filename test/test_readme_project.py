@@ -47,6 +47,6 @@ def test_a_project_of_the_readmes_snippets_builds_runs_and_passes_its_golden_tes
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-2000:]
     ran = run_pio(project, "run", "-t", "exec", env=env)
     assert ran.returncode == 0, ran.stdout[-3000:]
-    assert re.search(r"^class \d \S*: \d+ per mille$", ran.stdout, re.M), ran.stdout[-3000:]
+    assert re.search(r"^class \d \S*: score \d+/1000$", ran.stdout, re.M), ran.stdout[-3000:]
     tested = run_pio(project, "test", env=env, timeout=1200)
     assert re.search(r"^m55\s+test_tinyml_golden\s+PASSED", tested.stdout, re.M), tested.stdout[-3000:]

@@ -2,6 +2,7 @@
  * (against its label, and the int8 accuracy, when the samples have labels), the first one by name
  * and probability, and what an inference costs. The other classifier examples build this same
  * file (their src_dir points here). */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -16,6 +17,29 @@ static void print_probability(float p)
 {
     const int permille = (int)(p * 1000.0f + 0.5f);
     printf("%d.%03d", permille / 1000, permille % 1000);
+}
+
+/* Output 0's highest class and its probability, from the dequantized scores: a softmax output
+ * (TFLite's int8 softmax has scale 1/256, zero point -128) already holds probabilities, logits get a
+ * softmax here. */
+static int top_class(float *probability)
+{
+    static float scores[TINYML_OUTPUT0_ELEMENTS];
+    if (tinyml_get_output_float(0, scores, TINYML_OUTPUT0_ELEMENTS) != TINYML_OK) {
+        return -1;
+    }
+    const int best = tinyml_output_argmax(0);
+    const tinyml_tensor_info *info = tinyml_output_info(0);
+    if (info->scale == 1.0f / 256.0f && info->zero_point == -128) {
+        *probability = scores[best];
+        return best;
+    }
+    float sum = 0.0f;
+    for (int i = 0; i < TINYML_OUTPUT0_ELEMENTS; i++) {
+        sum += expf(scores[i] - scores[best]); /* the largest exponent is 0: no overflow */
+    }
+    *probability = 1.0f / sum;
+    return best;
 }
 
 /* The class's name from custom_tinyml_labels, or its number without labels. */
@@ -51,7 +75,7 @@ int main(void)
         instructions += tinyml_instructions() - start;
         int predicted = tinyml_output_argmax(0);
         if (sample == 0) {
-            tinyml_output_top_k(0, 1, &first_class, &first_probability);
+            first_class = top_class(&first_probability);
         }
         printf("%s %d", sample % 20 ? "" : "\n ", predicted);
 #if TINYML_SAMPLES_HAVE_LABELS
