@@ -397,7 +397,8 @@ def run_host_paths(mutants: list[tuple[str, str, bytes]], scratch: Path, jobs: i
 # ---- sanitizers ------------------------------------------------------------------------------------
 
 # UBSan prints every finding and goes on (the run's stderr is searched for them); ASan stops at its first.
-SANITIZE = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"]
+# float-cast-overflow is not part of GCC's `undefined`: a float converted to an integer it does not fit.
+SANITIZE = ["-fsanitize=address,undefined,float-cast-overflow", "-fno-omit-frame-pointer", "-g", "-O1"]
 # CMSIS-NN's kernels shift negative values left (arm_nn_requantize and friends) by design.
 CMSIS_NN_SANITIZE = [*SANITIZE, "-fno-sanitize=shift"]
 # Its support header's rounding division builds the mask (1 << 31) - 1 for a shift of 31, which
