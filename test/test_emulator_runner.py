@@ -10,7 +10,8 @@ from platformio_tinyml.emulate.renode import renode_script
 
 FIRMWARE_FAULT = (
     "some output\n[tinyml] fault: UsageFault vector=0x00000006 pc=0x000001f4 lr=0x00000219 "
-    "cfsr=0x02000000 hfsr=0x00000000 mmfar=0xe000edf8 bfar=0xe000edf8\n"
+    "cfsr=0x02000000 hfsr=0x00000000 mmfar=0xe000edf8 bfar=0xe000edf8 frame=stacked return=0x00000000 "
+    "guard=0x00000000\n"
 )
 
 
@@ -31,6 +32,20 @@ def test_bus_fault_reports_the_address_only_when_valid():
 def test_symbolizer_names_the_function():
     text = parse_fault(FIRMWARE_FAULT).describe(lambda pc: "divide, main.c:12" if pc == 0x1F4 else None)
     assert "at pc=0x000001f4 (divide, main.c:12)" in text
+
+
+def test_a_lost_frame_is_named_by_the_deepest_call():
+    line = ("[tinyml] fault: MemManage vector=0x00000004 pc=0x00000000 lr=0x00000000 cfsr=0x00000092 "
+            "hfsr=0x00000000 mmfar=0x2003f7c8 bfar=0x00000000 frame=lost return=0x000004b9 guard=0x2003f700\n")
+    fault = parse_fault(line)
+    assert fault.pc is None and fault.caller == 0x4B9
+    assert fault.describe(lambda address: "recurse, main.c:9" if address == 0x4B9 else None) == (
+        "MemManage in a call from 0x000004b9 (recurse, main.c:9): stack overflow: the stack guard at 0x2003f700 "
+        "was hit; DACCVIOL: data access to a protected address; MSTKERR: fault while stacking on exception entry "
+        "(stack overflow?); fault address 0x2003f7c8; the stack had no room for the exception frame, so the "
+        "faulting pc is not known")
+    nothing_found = parse_fault(line.replace("return=0x000004b9", "return=0x00000000"))
+    assert nothing_found.describe().startswith("MemManage: stack overflow")
 
 
 def test_qemu_lockup_is_a_fault():

@@ -50,6 +50,19 @@ __attribute__((noinline)) static int32_t deep(int32_t depth) {
 int main(void) { printf("%ld\\n", (long)deep(100)); return 0; }
 """
 
+# A user's report: small frames overflowing a small stack. The stack is then too full for the
+# exception frame, and the fault report ran on that stack too (a lock-up on the M55, nothing on the M4).
+SMALL_FRAMES = """
+#include <stdint.h>
+#include <stdio.h>
+__attribute__((noinline)) static int32_t recurse(int32_t depth) {
+    volatile int32_t frame[16];
+    frame[0] = depth;
+    return depth == 0 ? 0 : recurse(depth - 1) + frame[0];
+}
+int main(void) { printf("%ld\\n", (long)recurse(40)); return 0; }
+"""
+
 COUNTING = """
 #include <stdio.h>
 #include <stdint.h>
@@ -147,6 +160,25 @@ def test_stack_overflow_faults_on_armv8m(make_project):
     assert re.search(r"UsageFault at pc=0x[0-9a-f]{8} \(deep, main\.c:\d+\): STKOF: stack overflow", done.stdout), (
         done.stdout
     )
+
+
+STACK_OVERFLOW_NAMED = {
+    # Armv8-M: the stack limit register.
+    "corstone300": r"UsageFault in a call from 0x[0-9a-f]{8} \(recurse, main\.c:\d+\): STKOF: stack overflow",
+    # Armv7-M: the MPU guard under the stack.
+    **dict.fromkeys(("nrf52840", "stm32f405", "stm32f746"),
+                    r"MemManage in a call from 0x[0-9a-f]{8} \(recurse, main\.c:\d+\): stack overflow: "
+                    r"the stack guard at 0x[0-9a-f]{8} was hit"),
+}
+
+
+@pytest.mark.parametrize("board", STACK_OVERFLOW_NAMED)
+def test_a_stack_overflow_in_small_frames_is_named(make_project, board):
+    project = make_project({"src/main.c": SMALL_FRAMES}, {"env": board}, "board_tinyml.stack_size = 2048")
+    done = run_pio(project, "run", "-t", "exec")
+    assert done.returncode != 0
+    assert re.search(STACK_OVERFLOW_NAMED[board] + r".*the stack had no room for the exception frame, so the faulting pc is not known",
+                     done.stdout), done.stdout
 
 
 def test_instruction_counts_are_identical_run_to_run(make_project):

@@ -81,6 +81,7 @@ def addr2line_symbolizer(board: Board, elf: Path) -> Callable[[int], str | None]
         function, place = (out + ["", ""])[:2]
         if not function or function == "??":
             return None
+        place = place.split(" (discriminator")[0]  # which of the code paths on one line: noise here
         return f"{function}, {Path(place).name}" if place and not place.startswith("??") else function
 
     return symbolize

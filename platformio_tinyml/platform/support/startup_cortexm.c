@@ -91,6 +91,39 @@ size_t tinyml_stack_used(void)
 
 /* ---- faults --------------------------------------------------------------------------- */
 
+#define CFSR_DACCVIOL (1u << 1)
+#define CFSR_MSTKERR (1u << 4)
+#define CFSR_MMARVALID (1u << 7)
+#define CFSR_STKERR (1u << 12)
+#define CFSR_STKOF (1u << 20)
+
+#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+#define HAS_STACK_LIMIT 1
+#elif defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+/* No stack limit register: an MPU region below the stack (the linker script's .stack_guard). */
+#define HAS_STACK_GUARD 1
+extern uint32_t __stack_guard__;
+#define MPU_TYPE REG32(0xE000ED90u)
+#define MPU_CTRL REG32(0xE000ED94u)
+#define MPU_RNR REG32(0xE000ED98u)
+#define MPU_RBAR REG32(0xE000ED9Cu)
+#define MPU_RASR REG32(0xE000EDA0u)
+#endif
+
+extern uint32_t __text_start__, __text_end__;
+
+/* The fault report runs on a stack of its own (Fault_Handler switches to it): a stack overflow
+ * leaves the program's stack with no room for it. */
+#define FAULT_STACK_BYTES 512
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+__attribute__((used)) static uint64_t fault_stack[FAULT_STACK_BYTES / 8];
+#ifdef HAS_STACK_LIMIT
+#define STACK_LIMIT_OF(reg) "mrs r1, " reg " \n"
+#else
+#define STACK_LIMIT_OF(reg) "movs r1, #0 \n"
+#endif
+
 static void semihost_write0(const char *text)
 {
     register uint32_t r0 __asm__("r0") = 0x04u; /* SYS_WRITE0 */
@@ -98,12 +131,18 @@ static void semihost_write0(const char *text)
     __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
 }
 
+static char *put_text(char *out, const char *text)
+{
+    while (*text) {
+        *out++ = *text++;
+    }
+    return out;
+}
+
 static char *put_hex(char *out, const char *label, uint32_t value)
 {
     static const char digits[] = "0123456789abcdef";
-    while (*label) {
-        *out++ = *label++;
-    }
+    out = put_text(out, label);
     *out++ = '0';
     *out++ = 'x';
     for (int shift = 28; shift >= 0; shift -= 4) {
@@ -112,29 +151,80 @@ static char *put_hex(char *out, const char *label, uint32_t value)
     return out;
 }
 
-/* Called from Fault_Handler with the stacked exception frame. One line, fixed format:
+/* Whether `word` is the return address of a call: an odd code address just after a BL or BLX. */
+static int is_return_address(uint32_t word)
+{
+    if ((word & 1u) == 0u || word < (uintptr_t)&__text_start__ + 4u || word > (uintptr_t)&__text_end__) {
+        return 0;
+    }
+    const uint16_t *after = (const uint16_t *)(word - 1u);
+    int bl = (after[-2] & 0xF800u) == 0xF000u && (after[-1] & 0xD000u) == 0xD000u;
+    int blx = (after[-1] & 0xFF87u) == 0x4780u;
+    return bl || blx;
+}
+
+/* The return address nearest the bottom of the stack: the call the program was in when the
+ * stack ran out. 0 if there is none. */
+static uint32_t deepest_return_address(void)
+{
+    for (const uint32_t *word = &__stack_limit__; word < &__stack_top__; word++) {
+        if (is_return_address(*word)) {
+            return *word;
+        }
+    }
+    return 0u;
+}
+
+/* Whether exception entry failed to write the frame (pc, lr) at `frame` for want of stack; then
+ * nothing in it is the faulting code's. `limit` is that stack's limit register (Armv8-M), or NULL. */
+static int frame_lost(const uint32_t *frame, const uint32_t *limit)
+{
+    uint32_t cfsr = SCB_CFSR;
+    if (cfsr & (CFSR_MSTKERR | CFSR_STKERR)) {
+        return 1;
+    }
+    /* Armv8-M: stacking that would go below the limit sets the stack pointer to the limit. */
+    return (cfsr & CFSR_STKOF) && frame == limit;
+}
+
+/* The base of the stack guard if this fault is the stack reaching it, else 0. */
+static uint32_t guard_hit(const uint32_t *frame)
+{
+#ifdef HAS_STACK_GUARD
+    uintptr_t base = (uintptr_t)&__stack_guard__, top = (uintptr_t)&__stack_limit__;
+    uint32_t cfsr = SCB_CFSR;
+    int access = (cfsr & CFSR_DACCVIOL) && (cfsr & CFSR_MMARVALID) && SCB_MMFAR >= base && SCB_MMFAR < top;
+    int stacking = (cfsr & CFSR_MSTKERR) && (uintptr_t)frame >= base && (uintptr_t)frame < top;
+    if ((MPU_CTRL & 1u) && (access || stacking)) {
+        return base;
+    }
+#else
+    (void)frame;
+#endif
+    return 0u;
+}
+
+/* Called from Fault_Handler, on the fault stack, with the exception frame. One line, fixed format:
  * the emulator runner (platformio_tinyml.emulate) parses it and names the fault. */
-void tinyml_report_fault(const uint32_t *frame)
+void tinyml_report_fault(const uint32_t *frame, const uint32_t *limit)
 {
     static const char *const names[] = {"Reset", "NMI", "HardFault", "MemManage", "BusFault",
                                         "UsageFault", "SecureFault"};
+    static char line[240]; /* static: the stack in use is small */
     uint32_t vector = SCB_ICSR & 0x1FFu;
-    const char *name = (vector >= 1u && vector <= 7u) ? names[vector - 1u] : "UnexpectedException";
-    char line[200];
-    char *out = line;
-    for (const char *p = "\n[tinyml] fault: "; *p;) {
-        *out++ = *p++;
-    }
-    while (*name) {
-        *out++ = *name++;
-    }
+    int lost = frame_lost(frame, limit);
+    char *out = put_text(line, "\n[tinyml] fault: ");
+    out = put_text(out, (vector >= 1u && vector <= 7u) ? names[vector - 1u] : "UnexpectedException");
     out = put_hex(out, " vector=", vector);
-    out = put_hex(out, " pc=", frame[6]);
-    out = put_hex(out, " lr=", frame[5]);
+    out = put_hex(out, " pc=", lost ? 0u : frame[6]);
+    out = put_hex(out, " lr=", lost ? 0u : frame[5]);
     out = put_hex(out, " cfsr=", SCB_CFSR);
     out = put_hex(out, " hfsr=", SCB_HFSR);
     out = put_hex(out, " mmfar=", SCB_MMFAR);
     out = put_hex(out, " bfar=", SCB_BFAR);
+    out = put_text(out, lost ? " frame=lost" : " frame=stacked");
+    out = put_hex(out, " return=", lost ? deepest_return_address() : 0u);
+    out = put_hex(out, " guard=", guard_hit(frame));
     *out++ = '\n';
     *out = '\0';
     fflush(stdout);
@@ -142,8 +232,9 @@ void tinyml_report_fault(const uint32_t *frame)
     _exit(TINYML_FAULT_EXIT_CODE);
 }
 
-/* The faulting frame is on the stack EXC_RETURN (lr) names. Thumb-1 instructions only, so the
- * handler also assembles for Armv6-M (Cortex-M0/M0+), whose images run on the M3 machine. */
+/* Passes the exception frame, found on the stack EXC_RETURN (lr) names, and that stack's limit
+ * register (0 without one) to the report, which runs on the fault stack. Thumb-1 instructions only,
+ * so the handler also assembles for Armv6-M (Cortex-M0/M0+), whose images run on the M3 machine. */
 __attribute__((naked)) void Fault_Handler(void)
 {
     __asm__ volatile(
@@ -152,12 +243,40 @@ __attribute__((naked)) void Fault_Handler(void)
         "tst r0, r1        \n"
         "beq 1f            \n"
         "mrs r0, psp       \n"
+        STACK_LIMIT_OF("psplim")
         "b 2f              \n"
         "1: mrs r0, msp    \n"
-        "2: ldr r1, =tinyml_report_fault \n"
-        "bx r1             \n"
+        STACK_LIMIT_OF("msplim")
+        "2:                \n"
+#ifdef HAS_STACK_LIMIT
+        /* The limit first: the fault stack is below the program's stack. */
+        "ldr r2, =fault_stack \n"
+        "msr msplim, r2    \n"
+#endif
+        "ldr r2, =fault_stack + " STRINGIFY(FAULT_STACK_BYTES) " \n"
+        "msr msp, r2       \n"
+        "ldr r2, =tinyml_report_fault \n"
+        "bx r2             \n"
         ".ltorg            \n");
 }
+
+#ifdef HAS_STACK_GUARD
+/* MPU region 0 is the guard: no access, execute-never. PRIVDEFENA keeps the default memory map
+ * everywhere else for this privileged code. A core without an MPU goes unguarded. */
+static void stack_guard_enable(void)
+{
+    uint32_t size = (uint32_t)((uintptr_t)&__stack_limit__ - (uintptr_t)&__stack_guard__);
+    if (((MPU_TYPE >> 8) & 0xFFu) == 0u) {
+        return;
+    }
+    MPU_RNR = 0u;
+    MPU_RBAR = (uint32_t)(uintptr_t)&__stack_guard__;
+    /* XN, AP = 000 (no access), SIZE = log2(size) - 1, enabled */
+    MPU_RASR = (1u << 28) | ((uint32_t)(__builtin_ctz(size) - 1) << 1) | 1u;
+    MPU_CTRL = (1u << 2) | 1u;
+    __asm__ volatile("dsb\n isb" ::: "memory");
+}
+#endif
 
 /* newlib's __libc_init_array calls these; without crti/crtn (-nostartfiles) they do nothing. */
 void _init(void) {}
@@ -184,9 +303,11 @@ void Reset_Handler(void)
         *dst++ = 0u;
     }
 
-#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+#ifdef HAS_STACK_LIMIT
     /* Armv8-M: a push below the reserve faults (STKOF) instead of corrupting the heap. */
     __asm__ volatile("msr msplim, %0" ::"r"(&__stack_limit__));
+#elif defined(HAS_STACK_GUARD)
+    stack_guard_enable();
 #endif
     stack_paint();
     initialise_monitor_handles();
