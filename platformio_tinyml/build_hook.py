@@ -15,7 +15,7 @@ from .convert.errors import ConversionError
 from .generated_files import GENERATED_FOLDER, WORK_FOLDER
 from .kernel_sources import needed_sources, user_sources
 from .offline_setup import SetupError, cmsis_nn_sources
-from .options import OptionError, parse_options
+from .options import MODEL_SECTION, OptionError, model_option_sets, parse_options
 from .pipeline_launcher import BuildContext, PipelineError, model_sources
 from .provision import ProvisionError
 from .test_framework_check import test_framework_problem
@@ -45,7 +45,7 @@ def run(env, library_root: Path) -> None:
         env.Append(CCFLAGS=[f"-{context.options.optimization}"])  # the library's code, whatever the project's
         if testing:
             write_test_image_record(env, default_env, context.board, context.work_dir)
-        if context.options.model is None:
+        if not context.model_options():
             return
         kernels = cmsis_nn_sources(emit)
         result = model_sources(context, emit)
@@ -65,8 +65,15 @@ def run(env, library_root: Path) -> None:
     env.BuildSources(str(context.work_dir / "cmsis-nn"), str(kernels / "Source"),
                      src_filter=["-<*>"] + [f"+<{path}>" for path in needed])
     unchanged = ": nothing changed since the last build" if result.get("cached") else ""
-    emit(f"tinyml: model ready, {result['how']}{unchanged}; {len(needed)} CMSIS-NN files "
+    arena = result.get("arena")
+    what = "model ready" if arena is None else f"{len(arena['models'])} models ready ({_arena_text(arena)})"
+    emit(f"tinyml: {what}, {result['how']}{unchanged}; {len(needed)} CMSIS-NN files "
          f"({time.perf_counter() - start:.1f} s in all)")
+
+
+def _arena_text(arena: dict) -> str:
+    each = ", ".join(f"{name} {size:,} B" for name, size in arena["models"].items())
+    return f"{'shared arena' if arena['shared'] else 'arenas'} {arena['bytes']:,} B: {each}"
 
 
 def hook_ran(default_env, env_name: str) -> bool:
@@ -83,7 +90,11 @@ def build_context(env, default_env, library_root: Path) -> BuildContext:
     from SCons.Script import ARGUMENTS
 
     project_dir = Path(env.subst("$PROJECT_DIR"))
-    raw = env.GetProjectConfig().items(env=env["PIOENV"], as_dict=True)
+    config = env.GetProjectConfig()
+    raw = config.items(env=env["PIOENV"], as_dict=True)
+    options = parse_options(raw, project_dir)
+    sections = {name: config.items(section=MODEL_SECTION + name, as_dict=True)
+                if config.has_section(MODEL_SECTION + name) else None for name in options.models}
     platform = env.PioPlatform()
     # Where an ESP32 framework keeps its partition tables (the app partition is the flash budget).
     frameworks = {name: Path(folder) for name in ("framework-arduinoespressif32", "framework-espidf")
@@ -91,7 +102,8 @@ def build_context(env, default_env, library_root: Path) -> BuildContext:
     board = env.BoardConfig() if "BOARD" in env else None  # `platform = native` may have none
     test_name = _running_test(env, default_env)
     return BuildContext(
-        raw_options=raw, options=parse_options(raw, project_dir), project_dir=project_dir,
+        raw_options=raw, options=options, project_dir=project_dir,
+        models=tuple(model_option_sets(raw, sections, options)) if options.models else (),
         board=board_profile(board.id if board else None, board.manifest if board else None, raw, project_dir,
                             Path(platform.get_dir()), frameworks),
         work_dir=Path(env.subst("$BUILD_DIR")) / WORK_FOLDER, library_root=library_root,

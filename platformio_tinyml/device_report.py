@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
-# "[tinyml] sample 3: 1834212 instructions" and "[tinyml] stack 2144 of 8192 bytes, arena 22784 bytes"
-SAMPLE_LINE = re.compile(r"\[tinyml\] sample (?P<sample>\d+): (?P<instructions>\d+) instructions")
+# "[tinyml] sample 3: 1834212 instructions" ("[tinyml] kws sample 3: ..." with several models) and
+# "[tinyml] stack 2144 of 8192 bytes, arena 22784 bytes"
+SAMPLE_LINE = re.compile(r"\[tinyml\] (?:(?P<model>[a-z]\w*) )?sample (?P<sample>\d+): (?P<instructions>\d+) instructions")
 MEMORY_LINE = re.compile(
     r"\[tinyml\] stack (?P<stack_used>\d+) of (?P<stack_size>\d+) bytes, arena (?P<arena>\d+) bytes"
 )
@@ -23,12 +24,17 @@ def read_device_report(output: str) -> dict:
     how many op outputs it hashed when tracing."""
     report = {
         "traced_op_outputs": len(TRACE_LINE.findall(output)),
-        "instructions_per_sample": {int(m["sample"]): int(m["instructions"]) for m in SAMPLE_LINE.finditer(output)},
+        "instructions_per_sample": {int(m["sample"]): int(m["instructions"]) for m in SAMPLE_LINE.finditer(output)
+                                    if not m["model"]},
         "ops": [
             {"op": int(m["op"]), "type": m["type"], "shapes": m["shapes"], "instructions": int(m["instructions"])}
             for m in OP_LINE.finditer(output)
         ],
     }
+    for match in SAMPLE_LINE.finditer(output):
+        if match["model"]:
+            per_sample = report.setdefault("models", {}).setdefault(match["model"], {})
+            per_sample[int(match["sample"])] = int(match["instructions"])
     memory = MEMORY_LINE.search(output)
     if memory:
         report.update({key: int(value) for key, value in memory.groupdict().items()})
@@ -65,12 +71,15 @@ def format_profile(report: dict) -> str:
 
 
 def format_summary(report: dict) -> str:
-    counts = sorted(report["instructions_per_sample"].values())
-    parts = []
-    if counts and counts[-1] == 0:
-        parts.append(f"{len(counts)} samples (no instruction counter on this board)")
-    elif counts:
-        parts.append(f"{len(counts)} samples, {counts[0]:,} to {counts[-1]:,} instructions per inference")
+    parts = [_samples_part(report["instructions_per_sample"])] if report["instructions_per_sample"] else []
+    parts += [f"{name}: {_samples_part(samples)}" for name, samples in report.get("models", {}).items()]
     if "arena" in report:
         parts.append(f"arena {report['arena']:,} B, stack {report['stack_used']:,} of {report['stack_size']:,} B")
     return "tinyml: " + "; ".join(parts) if parts else ""
+
+
+def _samples_part(instructions_per_sample: dict[int, int]) -> str:
+    counts = sorted(instructions_per_sample.values())
+    if counts[-1] == 0:
+        return f"{len(counts)} samples (no instruction counter on this board)"
+    return f"{len(counts)} samples, {counts[0]:,} to {counts[-1]:,} instructions per inference"

@@ -74,6 +74,8 @@ class Options:
     labels: tuple[str, ...] = ()           # output 0's class names, in class order
     labels_file: Path | None = None        # where they were read from, when a file
     keras_custom_objects: str | None = None  # a module defining a Keras model's own layer classes
+    models: tuple[str, ...] = ()           # custom_tinyml_models: the firmware's several models' names
+    shared_arena: bool = False             # those models use one arena in turn
 
     def conversion_settings(self) -> dict:
         """The options that change the converted model or its accuracy report (the cache key)."""
@@ -104,7 +106,7 @@ class Options:
 OPTION_NAMES = ("model", "calibration", "validation", "input_shape", "quantization", "runtime",
                 "arena_size", "min_agreement", "min_float_cosine", "min_snr", "test_samples", "tolerance", "profile",
                 "trace", "embed_samples", "optimization", "python", "labels",
-                "keras_custom_objects")
+                "keras_custom_objects", "models", "shared_arena")
 DEFAULT_TEST_SAMPLES = 8
 
 
@@ -152,6 +154,8 @@ def parse_options(raw: dict[str, str], project_dir: Path) -> Options:
         python=_python(values.get("python", ""), project_dir),
         **_labels(values.get("labels", ""), project_dir),
         keras_custom_objects=_module_name("keras_custom_objects", values.get("keras_custom_objects", "")),
+        models=_model_names(values.get("models", "")),
+        shared_arena=_yes_no("shared_arena", values.get("shared_arena", "")),
     )
 
 
@@ -342,3 +346,63 @@ def _python(text: str, project_dir: Path) -> str | None:
     if not text:
         return None
     return str(_resolve(project_dir, text))
+
+
+# Several models: `custom_tinyml_models = kws, digits` in the environment, each model's options in a
+# section of its own, `[tinyml_model:kws]`, over the environment's custom_tinyml_* options.
+MODEL_SECTION = "tinyml_model:"
+# Options of the whole build, not of one model: in the environment only.
+BUILD_OPTIONS = ("models", "shared_arena", "optimization", "python", "profile", "trace")
+_MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+def _model_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.replace("\n", ",").split(",") if name.strip())
+    for name in names:
+        if not _MODEL_NAME.match(name) or name == "tinyml":
+            raise OptionError(
+                f"{PREFIX}models = {text}: '{name}' cannot name a model. A name is the prefix of the model's C "
+                f"functions ({name}_invoke()): lower-case letters, digits and _, starting with a letter, and not "
+                f"'tinyml'.")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise OptionError(f"{PREFIX}models = {text}: '{duplicates[0]}' is listed twice; give each model one name.")
+    return names
+
+
+def model_option_sets(env_raw: dict[str, str], sections: dict[str, dict[str, str] | None],
+                      env_options: Options) -> list[dict]:
+    """The custom_tinyml_* options of each model of custom_tinyml_models: the environment's, except
+    the build's own, with the model's section over them. `sections`: each listed name's
+    `[tinyml_model:<name>]` entries, None where the section is missing. [{"name", "options"}]."""
+    if env_options.model is not None:
+        raise OptionError(
+            f"{PREFIX}model and {PREFIX}models are both set: with several models, give each its "
+            f"{PREFIX}model in its own [{MODEL_SECTION}<name>] section.")
+    if (env_options.profile or env_options.trace) and len(env_options.models) > 1:
+        option = "profile" if env_options.profile else "trace"
+        raise OptionError(
+            f"{PREFIX}{option} works on a firmware with one model: profile or trace each model in an "
+            f"environment of its own ({PREFIX}model = ...).")
+    shared = {key: value for key, value in env_raw.items()
+              if key.startswith(PREFIX) and key[len(PREFIX):] not in (*BUILD_OPTIONS, "model")}
+    build = {key: value for key, value in env_raw.items()
+             if key.startswith(PREFIX) and key[len(PREFIX):] in ("profile", "trace", "optimization", "python")}
+    sets = []
+    for name in env_options.models:
+        section = sections.get(name)
+        where = f"[{MODEL_SECTION}{name}]"
+        if section is None:
+            raise OptionError(
+                f"{PREFIX}models names '{name}', but platformio.ini has no {where} section. Add one with the "
+                f"model's options, at least {PREFIX}model = <file>.")
+        for key in section:
+            if not key.startswith(PREFIX):
+                raise OptionError(f"{where}: '{key}' is not a platformio-tinyml option; a model's section holds "
+                                  f"{PREFIX}* options only.")
+            if key[len(PREFIX):] in BUILD_OPTIONS:
+                raise OptionError(f"{where}: {key} is an option of the whole build; set it in the environment.")
+        if not section.get(PREFIX + "model", "").strip():
+            raise OptionError(f"{where} has no {PREFIX}model; name the model's file there.")
+        sets.append({"name": name, "options": {**shared, **section, **build}})
+    return sets

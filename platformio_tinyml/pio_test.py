@@ -76,7 +76,7 @@ class CustomTestRunner(UnityTestRunner):
     def report_figures(self, output: str, build_dir: Path) -> None:
         """The golden suite's figures: a line (and the per-op table) in the output, JSON in the build folder."""
         report = read_device_report(output)
-        if not report["instructions_per_sample"] and not report["ops"]:
+        if not report["instructions_per_sample"] and not report["ops"] and not report.get("models"):
             return
         folder = build_dir / WORK_FOLDER
         trace_file = folder / GENERATED_FOLDER / TRACE_FILE

@@ -36,6 +36,7 @@ from .convert.source_format import TFLITE, detect_format
 from .engine import EngineReport, UnknownCoreError, UnsupportedModelError, generate_engine
 from .generated_files import GENERATED_FOLDER, RESULT_FILE, TRACE_FILE
 from .golden import (
+    GoldenModel,
     golden_inputs,
     quantize_samples,
     random_samples,
@@ -48,16 +49,17 @@ from .golden import (
 from .graph import Model, ModelFormatError, op_census, read_model, verify_model
 from .isolated_reference import ReferenceError
 from .model_array import model_hash, write_model_sources
+from .model_names import DEFAULT_PREFIX
+from .several_models import SHARED_ARENA, write_several_models
 from .op_check import UnsupportedOpsError, check_ops
-from .options import (DEFAULT_MIN_AGREEMENT, DEFAULT_MIN_FLOAT_COSINE, DEFAULT_MIN_SNR, PREFIX, OptionError,
-                      Options, parse_options)
+from .options import (DEFAULT_MIN_AGREEMENT, DEFAULT_MIN_FLOAT_COSINE, DEFAULT_MIN_SNR, MODEL_SECTION, PREFIX,
+                      OptionError, Options, parse_options)
 
 # The folder holding the platformio_tinyml package: the conversion worker runs from it.
 LIBRARY_ROOT = Path(__file__).resolve().parents[1]
 REPORT_FILE = "conversion_report.json"
 ENGINE_REPORT_FILE = "engine_report.json"
 GOLDEN_DATA_FILE = "tinyml_golden_data.h"
-SAMPLES_FILE = "tinyml_samples.h"
 MODEL_COPY = "model.tflite"
 REPORT_FILES = (MODEL_COPY, REPORT_FILE, ENGINE_REPORT_FILE)  # in work_dir, replaced as a set
 REPORTS_STAGING = ".reports"  # inside the staging folder
@@ -82,48 +84,121 @@ class Int8Model:
     report_file: Path | None = None  # where the conversion cache keeps that report
 
 
+class ModelError(ValueError):
+    """One of several models stopped the build; the message names its section first."""
+
+
+@dataclass(frozen=True)
+class ModelBuild:
+    """What one model of a build made, for the totals and the golden suite."""
+    prefix: str
+    int8: Int8Model
+    engine: EngineReport
+    sample_bytes: int            # flash of its embedded samples and golden data
+    golden: GoldenModel | None
+
+
 def run(request: dict, emit: Callable[[str], None]) -> dict:
-    """Everything the build needs from the model for one environment, written into
+    """Everything the build needs from its model (or models) for one environment, written into
     request['work_dir']; returns the result the hook wires into SCons. Outputs are staged and
-    swapped in only when every stage succeeded, so a failure leaves the last good ones as they were."""
+    swapped in only when every stage succeeded, so a failure leaves the last good ones as they were.
+
+    request['models'], when present, names several models ([{"name", "options"}], the firmware's
+    custom_tinyml_models); else request['options'] is the one model's."""
     start = time.perf_counter()
     project_dir = Path(request["project_dir"])
     work_dir = Path(request["work_dir"])
     board = request["board"]
-    options = parse_options(request["options"], project_dir)
+    named = "models" in request
+    configs = request["models"] if named else [{"name": DEFAULT_PREFIX, "options": request["options"]}]
+    shared = named and bool(request.get("shared_arena"))
     staging = Path(tempfile.mkdtemp(prefix=".generated-", dir=_made(work_dir)))
     try:
-        int8 = prepare_int8_model(ModelJob(options, project_dir, work_dir, verbose=request.get("verbose", False)),
-                                  emit)
-        check_runtime_support(int8.model, options, emit)
-        check_reference_runs(int8, options, emit)
-        check_labels(int8.model, options)
-        with stage("tinyml_model.c/.h", emit):
-            write_model_sources(staging, int8.data, int8.model, provenance(options, int8), options.labels,
-                                source_names(int8))
-        engine = generate_schedule(int8, board["core"], staging, emit)
-        sample_bytes = 0
-        if options.embed_samples:
-            with stage(f"{options.embed_samples} samples embedded as tinyml_samples.h", emit):
-                sample_bytes += write_embedded_samples(int8, options, project_dir, staging)
+        builds = []
+        for config in configs:
+            options = parse_options(config["options"], project_dir)
+            model_work = work_dir / config["name"] if named else work_dir
+            job = ModelJob(options, project_dir, model_work, verbose=request.get("verbose", False))
+            try:
+                builds.append(build_model(job, config["name"], board, bool(request.get("golden")), staging,
+                                          SHARED_ARENA if shared else None,
+                                          _model_lines(config["name"], emit) if named else emit))
+            except USER_ERRORS as exc:
+                if not named:
+                    raise
+                raise ModelError(f"[{MODEL_SECTION}{config['name']}]: {exc}") from None
+        arena = (max if shared else sum)(build.engine.arena_bytes for build in builds)
         if request.get("golden"):
-            with stage("golden samples and TFLite Micro's reference outputs", emit):
-                sample_bytes += write_golden_data(int8, options, project_dir, staging)
-        check_budget(
-            board["board_id"], board["ram"], board["flash"],
-            MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, board["stack_reserve"],
-                        len(int8.data), engine.constant_table_bytes, sample_bytes),
-            options.arena_size, stack_reserve_source=board["stack_reserve_source"], flash_what=board["flash_what"],
-        )
-        reports = staging / REPORTS_STAGING
-        write_reports(reports, int8, engine, board["core"])
-        replace_changed_files(reports, work_dir, owned=REPORT_FILES)
-        shutil.rmtree(reports)
+            wide = parse_options(configs[0]["options"], project_dir)  # profile and trace are the build's
+            (staging / GOLDEN_DATA_FILE).write_text(
+                render_golden_data([build.golden for build in builds], wide.profile, wide.trace, arena),
+                encoding="utf-8")
+        if named:
+            check_budget(
+                board["board_id"], board["ram"], board["flash"],
+                MemoryNeeds(arena, (max if shared else sum)(build.engine.arena_lower_bound for build in builds),
+                            board["stack_reserve"], sum(len(build.int8.data) for build in builds),
+                            sum(build.engine.constant_table_bytes for build in builds),
+                            sum(build.sample_bytes for build in builds)),
+                None, stack_reserve_source=board["stack_reserve_source"], flash_what=board["flash_what"],
+                models=tuple(config["name"] for config in configs), shared_arena=shared)
+            write_several_models(staging, [build.prefix for build in builds], arena if shared else None)
+        for build, config in zip(builds, configs):
+            reports = staging / REPORTS_STAGING / config["name"]
+            write_reports(reports, build.int8, build.engine, board["core"])
+        for build, config in zip(builds, configs):
+            reports = staging / REPORTS_STAGING / config["name"]
+            replace_changed_files(reports, work_dir / config["name"] if named else work_dir, owned=REPORT_FILES)
+        shutil.rmtree(staging / REPORTS_STAGING)
         replace_changed_files(staging, work_dir / GENERATED_FOLDER)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return {"status": "ok", "how": int8.how, "kernel_path": engine.kernel_path.value, "python": sys.executable,
-            "library_root": str(LIBRARY_ROOT), "seconds": round(time.perf_counter() - start, 1)}
+    how = "; ".join(f"{build.prefix}: {build.int8.how}" for build in builds) if named else builds[0].int8.how
+    result = {"status": "ok", "how": how, "kernel_path": builds[0].engine.kernel_path.value,
+              "python": sys.executable, "library_root": str(LIBRARY_ROOT),
+              "seconds": round(time.perf_counter() - start, 1)}
+    if named:
+        result["arena"] = {"bytes": arena, "shared": shared,
+                           "models": {build.prefix: build.engine.arena_bytes for build in builds}}
+    return result
+
+
+def _model_lines(name: str, emit: Callable[[str], None]) -> Callable[[str], None]:
+    """`emit` with the model's name after the `tinyml:` of each line, for a build of several models."""
+    return lambda line: emit(line.replace("tinyml: ", f"tinyml: {name}: ", 1))
+
+
+def build_model(job: ModelJob, prefix: str, board: dict, golden: bool, staging: Path, shared_arena: str | None,
+                emit: Callable[[str], None]) -> ModelBuild:
+    """One model's sources into `staging`, all named with `prefix` (model_names.py). Its own budget
+    is checked here for a firmware's one model; several models are checked together by run()."""
+    options, project_dir = job.options, job.project_dir
+    int8 = prepare_int8_model(job, emit)
+    check_runtime_support(int8.model, options, emit)
+    check_reference_runs(int8, options, emit)
+    check_labels(int8.model, options)
+    with stage(f"{prefix}_model.c/.h", emit):
+        write_model_sources(staging, int8.data, int8.model, provenance(options, int8), options.labels,
+                            source_names(int8), prefix)
+    engine = generate_schedule(int8, board["core"], staging, emit, prefix, shared_arena)
+    sample_bytes = 0
+    if options.embed_samples:
+        with stage(f"{options.embed_samples} samples embedded as {prefix}_samples.h", emit):
+            sample_bytes += write_embedded_samples(int8, options, project_dir, staging, prefix)
+    golden_model = None
+    if golden:
+        with stage("golden samples and TFLite Micro's reference outputs", emit):
+            golden_model = golden_data(int8, options, project_dir, staging, prefix)
+            sample_bytes += sum(array.nbytes for sample in golden_model.samples
+                                for array in (*sample.inputs, *sample.expected))
+    single = prefix == DEFAULT_PREFIX
+    check_budget(
+        board["board_id"], board["ram"] if single else 0, board["flash"] if single else 0,
+        MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, board["stack_reserve"],
+                    len(int8.data), engine.constant_table_bytes, sample_bytes),
+        options.arena_size, stack_reserve_source=board["stack_reserve_source"], flash_what=board["flash_what"],
+    )
+    return ModelBuild(prefix, int8, engine, sample_bytes, golden_model)
 
 
 def replace_changed_files(staging: Path, generated: Path, owned: tuple[str, ...] | None = None) -> None:
@@ -167,42 +242,41 @@ def model_inputs_as_int8(int8: Int8Model, options: Options, project_dir: Path, c
     return quantize_samples(floats, inputs), labels, f"{PREFIX}{option} = {source.text}"
 
 
-def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> int:
-    """tinyml_samples.h; returns the bytes of flash its arrays take."""
+def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path, generated: Path,
+                           prefix: str = DEFAULT_PREFIX) -> int:
+    """<prefix>_samples.h; returns the bytes of flash its arrays take."""
     per_input, labels, where = model_inputs_as_int8(int8, options, project_dir, options.embed_samples)
     if len(per_input) != 1:
         raise ConversionError(f"{PREFIX}embed_samples: the model has {len(per_input)} inputs; embedding "
                               f"samples works for single-input models only.")
     inputs = per_input[0][: options.embed_samples]
     labels = None if labels is None else labels[: len(inputs)]
-    text = render_embedded_samples(inputs, labels, f"{len(inputs)} samples: {where}")
-    (generated / SAMPLES_FILE).write_text(text, encoding="utf-8")
+    text = render_embedded_samples(inputs, labels, f"{len(inputs)} samples: {where}", prefix)
+    (generated / f"{prefix}_samples.h").write_text(text, encoding="utf-8")
     return inputs.nbytes + (0 if labels is None else 4 * len(labels))  # labels are int32_t
 
 
-def write_golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path) -> int:
-    """tinyml_golden_data.h: test samples and the reference's outputs for them; returns the bytes of
-    flash its arrays take."""
+def golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path, prefix: str) -> GoldenModel:
+    """The model's golden samples and the reference's outputs for them (and, when tracing, the
+    reference's hash of every op's output, in the trace file)."""
     graph = int8.model.subgraphs[0]
     inputs = [graph.tensors[i] for i in graph.inputs]
     per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
     samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
                                 len(graph.outputs), options.model_text)
-    text = render_golden_data(samples, options.tolerance, options.profile, options.trace,
-                              f"{len(samples)} samples: {where}")
-    (generated / GOLDEN_DATA_FILE).write_text(text, encoding="utf-8")
     if options.trace:
         trace = {"ops": {op.index: op.opcode for op in graph.operators},
                  "expected": reference_trace(int8.data, graph, [sample.inputs for sample in samples], options.model_text)}
         (generated / TRACE_FILE).write_text(json.dumps(trace) + "\n", encoding="utf-8")
-    return sum(array.nbytes for sample in samples for array in (*sample.inputs, *sample.expected))
+    return GoldenModel(prefix, samples, options.tolerance, f"{len(samples)} samples: {where}")
 
 
-def generate_schedule(int8: Int8Model, core: str, generated: Path, emit) -> EngineReport:
+def generate_schedule(int8: Int8Model, core: str, generated: Path, emit, prefix: str = DEFAULT_PREFIX,
+                      shared_arena: str | None = None) -> EngineReport:
     """The engine's C schedule for this core."""
     with stage(f"schedule for {core}", emit) as line:
         try:
-            engine = generate_engine(int8.model, int8.data, generated, core)
+            engine = generate_engine(int8.model, int8.data, generated, core, prefix, shared_arena)
         except UnknownCoreError as exc:  # the board's problem; everything else names the model's op
             raise UnsupportedModelError(int8.model.source, [f"board build.cpu: {exc}"]) from None
         line.text = (f"schedule for {core}, CMSIS-NN {engine.kernel_path.value} path: arena {engine.arena_bytes:,} B "
@@ -214,7 +288,7 @@ def generate_schedule(int8: Int8Model, core: str, generated: Path, emit) -> Engi
 def write_reports(folder: Path, int8: Int8Model, engine: EngineReport, core: str) -> None:
     """What a build leaves beside its sources for people: the int8 model, its conversion report (for
     a converted model) and a JSON record of what the schedule costs."""
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / MODEL_COPY).write_bytes(int8.data)
     if int8.report_file is not None:
         shutil.copyfile(int8.report_file, folder / REPORT_FILE)
@@ -432,7 +506,7 @@ def _sample_files(options: Options, project_dir: Path) -> list[Path]:
 
 # What stops a build with a message of its own (anything else is a defect, reported as one).
 USER_ERRORS = (OptionError, ConversionError, ModelFormatError, UnsupportedOpsError, UnsupportedModelError,
-               BudgetError, ReferenceError)
+               BudgetError, ReferenceError, ModelError)
 
 
 def main(argv: list[str]) -> int:

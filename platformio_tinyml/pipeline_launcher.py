@@ -19,7 +19,7 @@ from .board_profile import BoardProfile
 from .convert.cache import module_source
 from .convert.source_format import TFLITE, detect_format, model_files
 from .generated_files import GENERATED_FOLDER, RESULT_FILE
-from .options import PREFIX, Options
+from .options import MODEL_SECTION, PREFIX, OptionError, Options, parse_options
 from .provision import pipeline_python
 from .python_packages import CONVERT, REFERENCE
 
@@ -43,6 +43,19 @@ class BuildContext:
     core_dir: Path           # PlatformIO's core folder, where the managed Python lives
     golden: bool             # `pio test` is building the golden suite
     verbose: bool
+    models: tuple[dict, ...] = ()  # custom_tinyml_models: options.model_option_sets(); () for one model
+
+    def model_options(self) -> list[Options]:
+        """The Options of each model the build makes."""
+        if not self.models:
+            return [self.options] if self.options.model is not None else []
+        each = []
+        for entry in self.models:
+            try:
+                each.append(parse_options(entry["options"], self.project_dir))
+            except OptionError as exc:
+                raise OptionError(f"[{MODEL_SECTION}{entry['name']}]: {exc}") from None
+        return each
 
 
 def model_sources(context: BuildContext, emit: Callable[[str], None]) -> dict:
@@ -54,13 +67,15 @@ def model_sources(context: BuildContext, emit: Callable[[str], None]) -> dict:
         "project_dir": str(context.project_dir), "work_dir": str(work_dir),
         "board": dataclasses.asdict(context.board),
         "golden": context.golden,
+        **({"models": list(context.models), "shared_arena": options.shared_arena} if context.models else {}),
     }
-    stamp = input_stamp(request, options, context.project_dir)
+    each_model = context.model_options()
+    stamp = input_stamp(request, each_model, context.project_dir)
     previous = _read_json(work_dir / RESULT_FILE)
     if previous and previous.get("status") == "ok" and previous.get("stamp") == stamp and \
             (work_dir / GENERATED_FOLDER).is_dir():
         return {**previous, "cached": True}
-    needs_converters = detect_format(options.model, options.model_text) != TFLITE
+    needs_converters = any(detect_format(model.model, model.model_text) != TFLITE for model in each_model)
     package_sets = (REFERENCE, CONVERT) if needs_converters else (REFERENCE,)
     result = _run_pipeline(request, context, package_sets, emit)
     if result.get("status") == "needs" and CONVERT not in package_sets:
@@ -99,18 +114,20 @@ def _run_pipeline(request: dict, context: BuildContext, package_sets, emit: Call
     return result
 
 
-def input_stamp(request: dict, options: Options, project_dir: Path) -> str:
+def input_stamp(request: dict, each_model: list[Options], project_dir: Path) -> str:
     """sha256 over everything the generated sources depend on: the request (options, board, golden
-    or not), the bytes of the model and the samples, and this package's code."""
+    or not), the bytes of the models and the samples, and this package's code."""
     digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode())
-    files = [*model_files(options.model), *([options.labels_file] if options.labels_file else [])]
-    for source in (options.calibration, options.validation):
-        if source is not None and source.kind == "files":
-            files.append(source.path)
-        elif source is not None and source.kind == "function":
-            files.append(module_source(source.text, project_dir))
-    if options.keras_custom_objects:
-        files.append(module_source(options.keras_custom_objects, project_dir))
+    files = []
+    for options in each_model:
+        files += [*model_files(options.model), *([options.labels_file] if options.labels_file else [])]
+        for source in (options.calibration, options.validation):
+            if source is not None and source.kind == "files":
+                files.append(source.path)
+            elif source is not None and source.kind == "function":
+                files.append(module_source(source.text, project_dir))
+        if options.keras_custom_objects:
+            files.append(module_source(options.keras_custom_objects, project_dir))
     for path in files:
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
             if file.is_file():

@@ -129,7 +129,7 @@ def test_tables_sit_beside_their_op_and_aliases_are_comments(tmp_path, name):
         (str(n), str(c.op_index)) for n, c in enumerate(calls)]
     assert "static const tinyml_step steps[TINYML_ENGINE_OP_COUNT] = {" in source
     assert "    .step_count = TINYML_ENGINE_OP_COUNT," in source
-    assert "tinyml_generated_step_info[TINYML_ENGINE_OP_COUNT]" in source
+    assert "static const tinyml_step_info step_info[TINYML_ENGINE_OP_COUNT]" in source
     assert len(report.kernels) == len(calls)
 
 

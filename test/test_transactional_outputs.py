@@ -94,7 +94,7 @@ def test_a_golden_data_failure_keeps_the_last_good_files(project, good):
 
 
 STAGES = ("prepare_int8_model", "check_runtime_support", "check_reference_runs", "write_model_sources",
-          "generate_schedule", "check_budget", "write_embedded_samples", "write_golden_data", "write_reports")
+          "generate_schedule", "check_budget", "write_embedded_samples", "golden_data", "write_reports")
 
 
 class StageFailed(Exception):

@@ -9,7 +9,7 @@ Everything TFLite Micro computes in its kernels' Prepare step is computed here, 
 
 from .cores import KernelPath, kernel_path
 from .errors import UnknownCoreError, UnsupportedModelError
-from .generate import ENGINE_FILES, EngineReport, generate_engine
+from .generate import EngineReport, engine_files, generate_engine
 from .lowering import LOWERINGS
 
 # Ops the engine generates code for; tensors must be int8 (bias int32) throughout.
@@ -21,5 +21,5 @@ def supported_ops() -> frozenset[str]:
     return SUPPORTED_OPS
 
 
-__all__ = ["ENGINE_FILES", "EngineReport", "KernelPath", "SUPPORTED_OPS", "UnknownCoreError", "UnsupportedModelError",
+__all__ = ["engine_files", "EngineReport", "KernelPath", "SUPPORTED_OPS", "UnknownCoreError", "UnsupportedModelError",
            "generate_engine", "kernel_path", "supported_ops"]

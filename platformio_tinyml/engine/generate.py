@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..generated_files import write_files_whole
 from ..graph import Model
+from ..model_names import DEFAULT_PREFIX
 from .codegen import EngineSource, render_header, render_source
 from .cores import KernelPath, kernel_path
 from .kernel_call import KernelCall
@@ -16,7 +17,6 @@ from .lowering import lower_graph
 from .plan import plan_arena
 
 C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
-ENGINE_FILES = ("tinyml_engine.c", "tinyml_engine.h")
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,16 @@ class EngineReport:
     constant_table_bytes: int     # flash of the per-channel tables the engine adds
 
 
-def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike, core: str) -> EngineReport:
+def engine_files(prefix: str = DEFAULT_PREFIX) -> tuple[str, str]:
+    return f"{prefix}_engine.c", f"{prefix}_engine.h"
+
+
+def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike, core: str,
+                    prefix: str = DEFAULT_PREFIX, shared_arena: str | None = None) -> EngineReport:
     """Lowers subgraph 0 of `model` for `core` (a board's build.cpu, e.g. 'cortex-m4', or 'host'),
-    plans the arena and writes ENGINE_FILES into out_dir, each replaced whole.
+    plans the arena and writes engine_files(prefix) into out_dir, each replaced whole. `prefix` names
+    the model's symbols (model_names.py); `shared_arena`, if given, is the symbol of the storage the
+    arena shares with other models'.
 
     Raises UnsupportedModelError (every op it cannot run, by type, naming the op and tensors) and
     UnknownCoreError (a core without a kernel path)."""
@@ -41,12 +48,13 @@ def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike
     buffers, holder = arena_buffers(graph, steps)
     plan = plan_arena(buffers)
     source = EngineSource(model=model, model_bytes=bytes(model_bytes), path=path, core=core,
-                          steps=tuple(steps), plan=plan, holder=holder)
+                          steps=tuple(steps), plan=plan, holder=holder, prefix=prefix, shared_arena=shared_arena)
     out = Path(out_dir)
-    texts = {"tinyml_engine.h": render_header(source), "tinyml_engine.c": render_source(source)}
+    c_file, header = engine_files(prefix)
+    texts = {header: render_header(source), c_file: render_source(source)}
     write_files_whole(out, texts)
     calls = [step for step in steps if isinstance(step, KernelCall)]
     return EngineReport(
-        files=tuple(out / name for name in ENGINE_FILES), kernel_path=path, arena_bytes=plan.size,
+        files=(out / c_file, out / header), kernel_path=path, arena_bytes=plan.size,
         arena_lower_bound=plan.lower_bound, kernels=tuple(call.function for call in calls),
         constant_table_bytes=sum(C_TYPE_BYTES[t.c_type] * len(t.values) for call in calls for t in call.tables))

@@ -55,15 +55,21 @@ typedef struct {
     const char *expected_model_sha256;
     const tinyml_model_sample *samples;
     int sample_count;
+    /* Output 0's class names, from the model's tinyml_model.c (custom_tinyml_labels). */
+    const char *const *labels;
+    int label_count;
+    /* Per step, step_count entries; NULL unless compiled with TINYML_PROFILE or TINYML_TRACE
+     * (step_info) or TINYML_PROFILE (op_instructions). */
+    const tinyml_step_info *step_info;
+    uint64_t *op_instructions;
 } tinyml_schedule;
 
-extern const tinyml_schedule tinyml_generated_schedule;
-/* Output 0's class names, from tinyml_model.c (custom_tinyml_labels). */
-extern const int tinyml_model_label_count;
-extern const char *const tinyml_model_labels[];
-/* Per step, step_count entries: */
-extern const tinyml_step_info tinyml_generated_step_info[];  /* TINYML_PROFILE or TINYML_TRACE */
-extern uint64_t tinyml_generated_op_instructions[];          /* TINYML_PROFILE */
+/* A model's state; the generated engine defines one per model (tinyml_default_model, kws_model). */
+struct tinyml_model {
+    const tinyml_schedule *schedule;
+    int initialized;
+    int failed_op; /* tinyml_failed_op() */
+};
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* The people-facing half of tinyml.h: size-checked and float inputs and outputs, argmax and top-k,
- * labels and status names. Built on tinyml_input()/tinyml_output() and the tensors' info. */
+ * labels and status names. Built on tinyml_model_input()/tinyml_model_output() and the tensors' info. */
 #include <string.h>
 
 #include "tinyml.h"
@@ -77,10 +77,10 @@ static float value_at(const tinyml_tensor_info *info, const void *buffer, size_t
     }
 }
 
-tinyml_status tinyml_set_input(int index, const void *data, size_t bytes)
+tinyml_status tinyml_model_set_input(tinyml_model *model, int index, const void *data, size_t bytes)
 {
-    const tinyml_tensor_info *info = tinyml_input_info(index);
-    void *input = tinyml_input(index);
+    const tinyml_tensor_info *info = tinyml_model_input_info(model, index);
+    void *input = tinyml_model_input(model, index);
     const tinyml_status status = check(info, input, bytes);
     if (status == TINYML_OK) {
         memcpy(input, data, bytes);
@@ -88,10 +88,10 @@ tinyml_status tinyml_set_input(int index, const void *data, size_t bytes)
     return status;
 }
 
-tinyml_status tinyml_set_input_float(int index, const float *values, size_t count)
+tinyml_status tinyml_model_set_input_float(tinyml_model *model, int index, const float *values, size_t count)
 {
-    const tinyml_tensor_info *info = tinyml_input_info(index);
-    void *input = tinyml_input(index);
+    const tinyml_tensor_info *info = tinyml_model_input_info(model, index);
+    void *input = tinyml_model_input(model, index);
     const tinyml_status status = check(info, input, as_bytes(info, count));
     if (status != TINYML_OK) {
         return status;
@@ -114,10 +114,10 @@ tinyml_status tinyml_set_input_float(int index, const float *values, size_t coun
     return TINYML_OK;
 }
 
-tinyml_status tinyml_get_output_float(int index, float *values, size_t count)
+tinyml_status tinyml_model_get_output_float(const tinyml_model *model, int index, float *values, size_t count)
 {
-    const tinyml_tensor_info *info = tinyml_output_info(index);
-    const void *output = tinyml_output(index);
+    const tinyml_tensor_info *info = tinyml_model_output_info(model, index);
+    const void *output = tinyml_model_output(model, index);
     const tinyml_status status = check(info, output, as_bytes(info, count));
     for (size_t i = 0; status == TINYML_OK && i < count; i++) {
         values[i] = value_at(info, output, i);
@@ -125,10 +125,10 @@ tinyml_status tinyml_get_output_float(int index, float *values, size_t count)
     return status;
 }
 
-int tinyml_output_top_k(int index, int k, int *classes, float *scores)
+int tinyml_model_output_top_k(const tinyml_model *model, int index, int k, int *classes, float *scores)
 {
-    const tinyml_tensor_info *info = tinyml_output_info(index);
-    const void *output = tinyml_output(index);
+    const tinyml_tensor_info *info = tinyml_model_output_info(model, index);
+    const void *output = tinyml_model_output(model, index);
     if (info == NULL || output == NULL || k < 0) {
         return -1;
     }
@@ -163,20 +163,21 @@ int tinyml_output_top_k(int index, int k, int *classes, float *scores)
     return found;
 }
 
-int tinyml_output_argmax(int index)
+int tinyml_model_output_argmax(const tinyml_model *model, int index)
 {
     int best;
-    return tinyml_output_top_k(index, 1, &best, NULL) == 1 ? best : -1;
+    return tinyml_model_output_top_k(model, index, 1, &best, NULL) == 1 ? best : -1;
 }
 
-int tinyml_label_count(void)
+int tinyml_model_label_count(const tinyml_model *model)
 {
-    return tinyml_model_label_count;
+    return model->schedule->label_count;
 }
 
-const char *tinyml_label(int class_index)
+const char *tinyml_model_label(const tinyml_model *model, int class_index)
 {
-    return class_index >= 0 && class_index < tinyml_model_label_count ? tinyml_model_labels[class_index] : NULL;
+    const tinyml_schedule *schedule = model->schedule;
+    return class_index >= 0 && class_index < schedule->label_count ? schedule->labels[class_index] : NULL;
 }
 
 const char *tinyml_status_name(tinyml_status status)

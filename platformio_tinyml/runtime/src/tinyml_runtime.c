@@ -1,4 +1,5 @@
-/* tinyml.h on top of a generated schedule: state, checks and the invoke loop. No allocation. */
+/* tinyml.h's model functions on top of a generated schedule: state, checks and the invoke loop. No
+ * allocation. The plain functions (tinyml_init(), ...) are in tinyml_default_model.c. */
 #include <string.h>
 
 #include "tinyml.h"
@@ -7,11 +8,6 @@
 #ifdef TINYML_PROFILE
 #include "tinyml_board.h"
 #endif
-
-#define SCHEDULE (&tinyml_generated_schedule)
-
-static int initialized;
-static int failed_op = -1;
 
 static int model_matches(const tinyml_schedule *schedule)
 {
@@ -28,115 +24,118 @@ static int model_matches(const tinyml_schedule *schedule)
     return 1;
 }
 
-tinyml_status tinyml_init(void)
+tinyml_status tinyml_model_init(tinyml_model *model)
 {
-    initialized = 0;
-    failed_op = -1;
-    if (!model_matches(SCHEDULE)) {
+    model->initialized = 0;
+    model->failed_op = -1;
+    if (!model_matches(model->schedule)) {
         return TINYML_ERROR_MODEL_MISMATCH;
     }
-    initialized = 1;
+    model->initialized = 1;
     return TINYML_OK;
 }
 
-tinyml_status tinyml_invoke(void)
+tinyml_status tinyml_model_invoke(tinyml_model *model)
 {
-    if (!initialized) {
+    const tinyml_schedule *schedule = model->schedule;
+    if (!model->initialized) {
         return TINYML_ERROR_NOT_INITIALIZED;
     }
-    for (int i = 0; i < SCHEDULE->step_count; i++) {
+    for (int i = 0; i < schedule->step_count; i++) {
 #ifdef TINYML_PROFILE
         const uint64_t start = tinyml_instructions();
 #endif
-        const int32_t status = SCHEDULE->steps[i].run();
+        const int32_t status = schedule->steps[i].run();
 #ifdef TINYML_PROFILE
-        tinyml_generated_op_instructions[i] = tinyml_instructions() - start;
+        schedule->op_instructions[i] = tinyml_instructions() - start;
 #endif
         if (status != 0) {
-            failed_op = SCHEDULE->steps[i].model_op;
+            model->failed_op = schedule->steps[i].model_op;
             return TINYML_ERROR_KERNEL;
         }
 #ifdef TINYML_TRACE
-        tinyml_trace_op(i, tinyml_generated_step_info[i].output, tinyml_generated_step_info[i].output_bytes);
+        tinyml_trace_op(i, schedule->step_info[i].output, schedule->step_info[i].output_bytes);
 #endif
     }
-    failed_op = -1;
+    model->failed_op = -1;
     return TINYML_OK;
 }
 
-void *tinyml_input(int index)
+void *tinyml_model_input(const tinyml_model *model, int index)
 {
-    return initialized && index >= 0 && index < SCHEDULE->input_count ? SCHEDULE->inputs[index] : NULL;
+    const tinyml_schedule *schedule = model->schedule;
+    return model->initialized && index >= 0 && index < schedule->input_count ? schedule->inputs[index] : NULL;
 }
 
-void *tinyml_output(int index)
+void *tinyml_model_output(const tinyml_model *model, int index)
 {
-    return initialized && index >= 0 && index < SCHEDULE->output_count ? SCHEDULE->outputs[index] : NULL;
+    const tinyml_schedule *schedule = model->schedule;
+    return model->initialized && index >= 0 && index < schedule->output_count ? schedule->outputs[index] : NULL;
 }
 
-int tinyml_input_count(void)
+int tinyml_model_input_count(const tinyml_model *model)
 {
-    return SCHEDULE->input_count;
+    return model->schedule->input_count;
 }
 
-int tinyml_output_count(void)
+int tinyml_model_output_count(const tinyml_model *model)
 {
-    return SCHEDULE->output_count;
+    return model->schedule->output_count;
 }
 
-const tinyml_tensor_info *tinyml_input_info(int index)
+const tinyml_tensor_info *tinyml_model_input_info(const tinyml_model *model, int index)
 {
-    return index >= 0 && index < SCHEDULE->input_count ? &SCHEDULE->input_info[index] : NULL;
+    return index >= 0 && index < model->schedule->input_count ? &model->schedule->input_info[index] : NULL;
 }
 
-const tinyml_tensor_info *tinyml_output_info(int index)
+const tinyml_tensor_info *tinyml_model_output_info(const tinyml_model *model, int index)
 {
-    return index >= 0 && index < SCHEDULE->output_count ? &SCHEDULE->output_info[index] : NULL;
+    return index >= 0 && index < model->schedule->output_count ? &model->schedule->output_info[index] : NULL;
 }
 
-size_t tinyml_arena_size(void)
+size_t tinyml_model_arena_size(const tinyml_model *model)
 {
-    return SCHEDULE->arena_size;
+    return model->schedule->arena_size;
 }
 
-int tinyml_failed_op(void)
+int tinyml_model_failed_op(const tinyml_model *model)
 {
-    return failed_op;
+    return model->failed_op;
 }
 
 #if defined(TINYML_PROFILE) || defined(TINYML_TRACE)
 /* `op` numbers the schedule's steps, the kernel calls (alias ops have none), as tinyml_invoke() runs
  * them: 0 .. step_count - 1, step_count being the generated TINYML_ENGINE_OP_COUNT. */
-static int valid_op(int op)
+static int valid_op(const tinyml_model *model, int op)
 {
-    return op >= 0 && op < SCHEDULE->step_count;
+    return op >= 0 && op < model->schedule->step_count;
 }
 
-int tinyml_op_count(void)
+int tinyml_model_op_count(const tinyml_model *model)
 {
-    return SCHEDULE->step_count;
+    return model->schedule->step_count;
 }
 
-const char *tinyml_op_name(int op)
+const char *tinyml_model_op_name(const tinyml_model *model, int op)
 {
-    return valid_op(op) ? tinyml_generated_step_info[op].name : NULL;
+    return valid_op(model, op) ? model->schedule->step_info[op].name : NULL;
 }
 
-const char *tinyml_op_shapes(int op)
+const char *tinyml_model_op_shapes(const tinyml_model *model, int op)
 {
-    return valid_op(op) ? tinyml_generated_step_info[op].shapes : NULL;
+    return valid_op(model, op) ? model->schedule->step_info[op].shapes : NULL;
 }
 
-int tinyml_op_model_index(int op)
+int tinyml_model_op_model_index(const tinyml_model *model, int op)
 {
-    return valid_op(op) ? SCHEDULE->steps[op].model_op : -1;
+    return valid_op(model, op) ? model->schedule->steps[op].model_op : -1;
 }
 #endif
 
 #ifdef TINYML_PROFILE
-uint64_t tinyml_op_instructions(int op)
+uint64_t tinyml_model_op_instructions(const tinyml_model *model, int op)
 {
-    return valid_op(op) ? tinyml_generated_op_instructions[op] : 0;
+    return valid_op(model, op) ? model->schedule->op_instructions[op] : 0;
 }
 #endif
 
