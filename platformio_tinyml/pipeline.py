@@ -34,6 +34,7 @@ from .convert.progress import stage
 from .convert.samples import LABEL_ARRAYS, load_samples
 from .convert.source_format import TFLITE, detect_format
 from .engine import EngineReport, UnknownCoreError, UnsupportedModelError, generate_engine
+from .engine.lifetimes import tensor_bytes
 from .generated_files import GENERATED_FOLDER, RESULT_FILE, TRACE_FILE
 from .golden import (
     GoldenModel,
@@ -63,6 +64,9 @@ GOLDEN_DATA_FILE = "tinyml_golden_data.h"
 MODEL_COPY = "model.tflite"
 REPORT_FILES = (MODEL_COPY, REPORT_FILE, ENGINE_REPORT_FILE)  # in work_dir, replaced as a set
 REPORTS_STAGING = ".reports"  # inside the staging folder
+# Flash left for the golden test firmware's code (runtime, kernels, Unity, printf) when golden samples
+# are fitted to the board: measured 33 KiB (ResNet, M55) and 38 KiB (KWS, nRF52840) beside model and data.
+GOLDEN_CODE_RESERVE = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -187,8 +191,9 @@ def build_model(job: ModelJob, prefix: str, board: dict, golden: bool, staging: 
             sample_bytes += write_embedded_samples(int8, options, project_dir, staging, prefix)
     golden_model = None
     if golden:
+        count = golden_samples_that_fit(int8, engine, options, board, sample_bytes, emit)
         with stage("golden samples and TFLite Micro's reference outputs", emit):
-            golden_model = golden_data(int8, options, project_dir, staging, prefix)
+            golden_model = golden_data(int8, options, project_dir, staging, prefix, count)
             sample_bytes += sum(array.nbytes for sample in golden_model.samples
                                 for array in (*sample.inputs, *sample.expected))
     single = prefix == DEFAULT_PREFIX
@@ -256,13 +261,34 @@ def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path,
     return inputs.nbytes + (0 if labels is None else 4 * len(labels))  # labels are int32_t
 
 
-def golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path, prefix: str) -> GoldenModel:
+def golden_samples_that_fit(int8: Int8Model, engine: EngineReport, options: Options, board: dict, other_samples: int,
+                            emit: Callable[[str], None]) -> int:
+    """How many of the golden samples asked for fit the board's flash beside the model, its tables,
+    the embedded samples and GOLDEN_CODE_RESERVE for the firmware's code: all of them, else as many as
+    fit and at least one (the budget check then stops a build where even one does not)."""
+    graph = int8.model.subgraphs[0]
+    per_sample = sum(tensor_bytes(graph, i) for i in (*graph.inputs, *graph.outputs))
+    wanted = options.test_samples
+    if not board["flash"] or not per_sample:
+        return wanted
+    room = board["flash"] - len(int8.data) - engine.constant_table_bytes - other_samples - GOLDEN_CODE_RESERVE
+    fitting = max(1, min(wanted, room // per_sample))
+    if fitting < wanted:
+        emit(f"tinyml: the golden suite takes {fitting} of the {wanted} samples asked for ({PREFIX}test_samples): "
+             f"each needs {per_sample:,} B of flash for its inputs and expected outputs, and board "
+             f"'{board['board_id']}' has room for {fitting} beside the model and "
+             f"{GOLDEN_CODE_RESERVE // 1024} KiB for code")
+    return fitting
+
+
+def golden_data(int8: Int8Model, options: Options, project_dir: Path, generated: Path, prefix: str,
+                count: int) -> GoldenModel:
     """The model's golden samples and the reference's outputs for them (and, when tracing, the
     reference's hash of every op's output, in the trace file)."""
     graph = int8.model.subgraphs[0]
     inputs = [graph.tensors[i] for i in graph.inputs]
-    per_input, _, where = model_inputs_as_int8(int8, options, project_dir, options.test_samples)
-    samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, options.test_samples),
+    per_input, _, where = model_inputs_as_int8(int8, options, project_dir, count)
+    samples = reference_outputs(int8.data, golden_inputs(per_input, inputs, count),
                                 len(graph.outputs), options.model_text)
     if options.trace:
         trace = {"ops": {op.index: op.opcode for op in graph.operators},

@@ -1,5 +1,8 @@
 """The memory budget check: pure, then for real in a PlatformIO build that does not fit."""
 
+import json
+import re
+
 import pytest
 
 from conftest import REPO, run_pio
@@ -60,26 +63,43 @@ def test_a_model_too_big_for_the_board_stops_the_build(make_project, tmp_path):
     assert not (project / ".pio" / "build" / "m4" / "firmware.elf").exists()
 
 
-def test_the_golden_data_counts_in_the_flash_budget(tmp_path):
+def test_the_golden_suite_takes_the_samples_that_fit(tmp_path):
     """Issue 13's visual wake words model: its golden samples did not fit beside it in the M55's
-    flash and the link failed; the budget now counts them and stops the build with its table."""
+    flash and the link failed. The suite now takes as many samples as fit beside the model and a
+    reserve for code (at least one), says so, and the budget counts them; when not even one fits,
+    the budget check stops the build with its table."""
     from platformio_tinyml import pipeline
     from small_models import classifier
 
     (tmp_path / "m.tflite").write_bytes(classifier())
-    model_bytes = len(classifier())
-    board = {"board_id": "corstone300", "core": "cortex-m55", "ram": 1 << 20, "flash": model_bytes + 200,
-             "flash_what": "flash", "stack_reserve": 8192, "stack_reserve_source": "the board"}
+    model_bytes = len(classifier())  # 4 samples of 8 input and 4 output bytes
 
-    def build(golden: bool, test_samples: int):
+    def build(flash: int, golden: bool, test_samples: int) -> list[str]:
+        board = {"board_id": "corstone300", "core": "cortex-m55", "ram": 1 << 20, "flash": flash,
+                 "flash_what": "flash", "stack_reserve": 8192, "stack_reserve_source": "the board"}
+        lines = []
         pipeline.run({"options": {"custom_tinyml_model": "m.tflite", "custom_tinyml_test_samples": str(test_samples)},
                       "project_dir": str(tmp_path), "work_dir": str(tmp_path / "tinyml"), "board": board,
-                      "golden": golden}, lambda line: None)
+                      "golden": golden}, lines.append)
+        return lines
 
-    build(golden=False, test_samples=50)  # `pio run`: no golden data
-    build(golden=True, test_samples=4)    # 4 samples of 8 input and 4 output bytes
+    def golden_samples() -> int:
+        text = (tmp_path / "tinyml" / "generated" / "tinyml_golden_data.h").read_text()
+        return int(re.search(r"&tinyml_default_model, (\d+), ", text)[1])
+
+    build(1 << 20, golden=False, test_samples=8)
+    tables = json.loads((tmp_path / "tinyml" / "engine_report.json").read_text())["constant_table_bytes"]
+    roomy = model_bytes + tables + pipeline.GOLDEN_CODE_RESERVE + 200
+    assert not any("golden suite takes" in line for line in build(roomy, golden=True, test_samples=16))
+    assert golden_samples() == 16
+    lines = build(roomy, golden=True, test_samples=50)
+    assert golden_samples() == 16  # 200 B of room, 12 B a sample
+    assert ("tinyml: the golden suite takes 16 of the 50 samples asked for (custom_tinyml_test_samples): each "
+            "needs 12 B of flash for its inputs and expected outputs, and board 'corstone300' has room for 16 "
+            "beside the model and 64 KiB for code") in lines
+    build(model_bytes + tables + 4, golden=False, test_samples=50)  # `pio run`: no golden data
     with pytest.raises(BudgetError) as caught:
-        build(golden=True, test_samples=50)
+        build(model_bytes + tables + 4, golden=True, test_samples=50)
     text = str(caught.value)
-    assert "samples and golden data" in text and "600 B" in text
+    assert "samples and golden data" in text and "12 B" in text
     assert "custom_tinyml_test_samples" in text
