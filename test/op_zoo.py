@@ -223,9 +223,13 @@ def add_broadcast_binary(zoo: ZooBuilder, opcode: str, constant_second: bool = F
     zoo.op(opcode, (a, b), y, options_type, options)
 
 
-def add_batch_matmul(zoo: ZooBuilder, constant_rhs: bool = False) -> None:
+def add_batch_matmul(zoo: ZooBuilder, constant_rhs: bool = False, wide: bool = False) -> None:
+    """wide: up to 72 columns and 40 of depth, so the kernel's column blocks (32, and 16 on Helium)
+    have full and partial ones."""
     rng = zoo.rng
     rows, cols, depth = (int(v) for v in rng.integers(1, 9, size=3))
+    if wide:
+        cols, depth = int(rng.integers(17, 73)), int(rng.integers(1, 41))
     batch = random_shape(rng, int(rng.integers(0, 3)), 1, 4)
     lhs_batch = tuple(d if rng.random() < 0.7 else 1 for d in batch)
     rhs_batch = tuple(d if rng.random() < 0.7 else 1 for d in batch)
@@ -452,4 +456,6 @@ def transformer_op_zoo(seed: int) -> bytes:
     add_float_div(zoo, ((1, 2, 8, 8), (1, 2, 8, 1), (1, 2, 8, 8)))  # linear attention's: numerator / k.z
     add_float_unary(zoo, "ELU")
     add_float_unary(zoo, "TANH")
+    add_batch_matmul(zoo, wide=True)
+    add_batch_matmul(zoo, constant_rhs=True, wide=True)
     return zoo.model()
