@@ -7,6 +7,7 @@
  * application code.
  *
  *   tinyml_lut.c         elementwise int8 -> int8 (or -> float) through a 256-entry table
+ *   tinyml_softmax.c     SOFTMAX with the exponentials from a build-time table
  *   tinyml_binary.c      ADD, SUB, MUL, SQUARED_DIFFERENCE with broadcasting (up to 6-D)
  *   tinyml_batch_matmul.c BATCH_MATMUL with broadcast batch dims, any operand layout
  *   tinyml_reduce.c      MEAN and SUM over any set of axes (integer only)
@@ -39,6 +40,14 @@ int32_t tinyml_lut_s8(const int8_t *input, int8_t *output, int32_t size, const i
 
 /* DEQUANTIZE: output[i] = table[input[i] + 128] (float). */
 int32_t tinyml_lut_s8_f32(const int8_t *input, float *output, int32_t size, const float *table);
+
+/* ---- softmax -------------------------------------------------------------------------------- */
+
+/* int8 SOFTMAX over `rows` rows of `row_size` (output scale 1/256, zero point -128); exp_table[d]
+ * is the Q0.31 exponential of an input d below its row's maximum, computed at build time
+ * (engine/softmax_table.py), 0 where the reference leaves it out. */
+int32_t tinyml_softmax_s8(const int8_t *input, int32_t rows, int32_t row_size, const int32_t *exp_table,
+                          int8_t *output);
 
 /* ---- binary elementwise with broadcasting ------------------------------------------------- */
 
