@@ -264,20 +264,21 @@ def write_embedded_samples(int8: Int8Model, options: Options, project_dir: Path,
 def golden_samples_that_fit(int8: Int8Model, engine: EngineReport, options: Options, board: dict, other_samples: int,
                             emit: Callable[[str], None]) -> int:
     """How many of the golden samples asked for fit the board's flash beside the model, its tables,
-    the embedded samples and GOLDEN_CODE_RESERVE for the firmware's code: all of them, else as many as
-    fit and at least one (the budget check then stops a build where even one does not)."""
+    the embedded samples and a reserve for the firmware's code (GOLDEN_CODE_RESERVE, or half the
+    flash left where that is less): all of them, else as many as fit and at least one (the budget
+    check then stops a build where even one does not)."""
     graph = int8.model.subgraphs[0]
     per_sample = sum(tensor_bytes(graph, i) for i in (*graph.inputs, *graph.outputs))
     wanted = options.test_samples
     if not board["flash"] or not per_sample:
         return wanted
-    room = board["flash"] - len(int8.data) - engine.constant_table_bytes - other_samples - GOLDEN_CODE_RESERVE
-    fitting = max(1, min(wanted, room // per_sample))
+    left = board["flash"] - len(int8.data) - engine.constant_table_bytes - other_samples
+    reserve = min(GOLDEN_CODE_RESERVE, max(left, 0) // 2)  # small boards run small firmware
+    fitting = max(1, min(wanted, (left - reserve) // per_sample))
     if fitting < wanted:
         emit(f"tinyml: the golden suite takes {fitting} of the {wanted} samples asked for ({PREFIX}test_samples): "
              f"each needs {per_sample:,} B of flash for its inputs and expected outputs, and board "
-             f"'{board['board_id']}' has room for {fitting} beside the model and "
-             f"{GOLDEN_CODE_RESERVE // 1024} KiB for code")
+             f"'{board['board_id']}' has room for {fitting} beside the model and {reserve:,} B kept for code")
     return fitting
 
 

@@ -77,6 +77,17 @@ static inline int32_t combine(const tinyml_binary_params *p, int32_t x1, int32_t
     return tinyml_clamp(result + p->output_offset, p->activation_min, p->activation_max);
 }
 
+/* One innermost run, element by element. The parameters are copied first: the int8 stores may
+ * alias anything, so read through the pointer they would be loaded again for every element. */
+static void run1(const tinyml_binary_params *params, const int8_t *a, int32_t stride1, const int8_t *b,
+                 int32_t stride2, int8_t *output, int32_t count)
+{
+    const tinyml_binary_params p = *params;
+    for (int32_t i = 0; i < count; i++) {
+        output[i] = (int8_t)combine(&p, a[i * stride1], b[i * stride2]);
+    }
+}
+
 int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
                          const int8_t *input1, const int8_t *input2, int8_t *output)
 {
@@ -100,9 +111,8 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
         } else
 #endif
         {
-            for (int32_t i = 0; i < inner; i++) {
-                *output++ = (int8_t)combine(params, a[i * stride1], b[i * stride2]);
-            }
+            run1(params, a, stride1, b, stride2, output, inner);
+            output += inner;
         }
         /* advance the outer dims like an odometer */
         int32_t d = rank - 2;
