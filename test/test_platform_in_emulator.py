@@ -39,29 +39,24 @@ __attribute__((noinline)) static void poke_unmapped(void) { *(volatile uint32_t 
 int main(void) { printf("before the fault\\n"); poke_unmapped(); printf("not reached\\n"); return 0; }
 """
 
-OVERFLOWING = """
+def recursion(function: str, frame_words: int, depth: int) -> str:
+    """main.c recursing `depth` calls deep into `function`, each with a frame of `frame_words` words."""
+    return f"""
 #include <stdint.h>
 #include <stdio.h>
-__attribute__((noinline)) static int32_t deep(int32_t depth) {
-    volatile int32_t frame[256];
+__attribute__((noinline)) static int32_t {function}(int32_t depth) {{
+    volatile int32_t frame[{frame_words}];
     frame[0] = depth;
-    return depth == 0 ? 0 : deep(depth - 1) + frame[0];
-}
-int main(void) { printf("%ld\\n", (long)deep(100)); return 0; }
+    return depth == 0 ? 0 : {function}(depth - 1) + frame[0];
+}}
+int main(void) {{ printf("%ld\\n", (long){function}({depth})); return 0; }}
 """
 
+
+OVERFLOWING = recursion("deep", 256, 100)
 # A user's report: small frames overflowing a small stack. The stack is then too full for the
 # exception frame, and the fault report ran on that stack too (a lock-up on the M55, nothing on the M4).
-SMALL_FRAMES = """
-#include <stdint.h>
-#include <stdio.h>
-__attribute__((noinline)) static int32_t recurse(int32_t depth) {
-    volatile int32_t frame[16];
-    frame[0] = depth;
-    return depth == 0 ? 0 : recurse(depth - 1) + frame[0];
-}
-int main(void) { printf("%ld\\n", (long)recurse(40)); return 0; }
-"""
+SMALL_FRAMES = recursion("recurse", 16, 40)
 
 COUNTING = """
 #include <stdio.h>
