@@ -418,6 +418,58 @@ def add_float_unary(zoo: ZooBuilder, opcode: str) -> None:
     zoo.op("QUANTIZE", (fy,), y)
 
 
+def add_gelu_chain(zoo: ZooBuilder) -> int:
+    """GELU's tanh form, eight ops of one run-time input: 0.5x(1 + tanh(0.798(x + 0.0447x^3))) with
+    the 0.5 folded into the last MUL's output scale, as onnx2tf writes it. Returns the output."""
+    shape = random_shape(zoo.rng, 3)
+    x = zoo.graph_input(shape)
+
+    def step(opcode, a, b=None):
+        y = zoo.activation_tensor(shape)
+        if opcode == "TANH":
+            zoo.ops.append(OpSpec(opcode, (a,), (y,)))
+        else:
+            zoo.ops.append(OpSpec(opcode, (a, b), (y,), f"{opcode.title()}Options",
+                                  {"fused_activation_function": "NONE"}))
+        return y
+
+    def scalar():
+        return int8_constant(zoo, (1,))
+
+    cube = step("MUL", step("MUL", x, x), x)
+    inner = step("ADD", x, step("MUL", cube, scalar()))
+    one_plus_tanh = step("ADD", step("TANH", step("MUL", inner, scalar())), scalar())
+    y = step("MUL", x, one_plus_tanh)
+    zoo.outputs.append(y)
+    return y
+
+
+def add_channel_shift_and_scale(zoo: ZooBuilder) -> int:
+    """x + bias[c] then * s: a table per channel (the constant varies along the last axis)."""
+    rng = zoo.rng
+    channels = int(rng.integers(2, 9))
+    shape = (*random_shape(rng, 2), channels)
+    x = zoo.activation_tensor(shape, 0.05)  # scales that keep the channels apart (no saturation)
+    zoo.inputs.append(x)
+    shifted = zoo.activation_tensor(shape, 0.1)
+    zoo.ops.append(OpSpec("ADD", (x, int8_constant(zoo, (channels,), 0.05)), (shifted,), "AddOptions",
+                          {"fused_activation_function": "NONE"}))
+    y = zoo.activation_tensor(shape)
+    zoo.op("MUL", (shifted, int8_constant(zoo, (1,))), y, "MulOptions", {"fused_activation_function": "RELU"})
+    return y
+
+
+def add_two_input_product_then_shift(zoo: ZooBuilder) -> int:
+    """x * z (two run-time inputs: no table) then + c (a table of x * z's value). Returns x * z."""
+    shape = random_shape(zoo.rng, 2)
+    x, z = zoo.graph_input(shape), zoo.graph_input(shape)
+    product = zoo.activation_tensor(shape)
+    zoo.ops.append(OpSpec("MUL", (x, z), (product,), "MulOptions", {"fused_activation_function": "NONE"}))
+    y = zoo.activation_tensor(shape)
+    zoo.op("ADD", (product, int8_constant(zoo, (1,))), y, "AddOptions", {"fused_activation_function": "NONE"})
+    return product
+
+
 def transformer_op_zoo(seed: int) -> bytes:
     """One model with every op of our own kernels, random shapes and quantization."""
     zoo = ZooBuilder(seed)
@@ -458,4 +510,7 @@ def transformer_op_zoo(seed: int) -> bytes:
     add_float_unary(zoo, "TANH")
     add_batch_matmul(zoo, wide=True)
     add_batch_matmul(zoo, constant_rhs=True, wide=True)
+    add_gelu_chain(zoo)
+    add_channel_shift_and_scale(zoo)
+    add_two_input_product_then_shift(zoo)
     return zoo.model()

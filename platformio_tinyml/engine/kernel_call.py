@@ -41,6 +41,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     # the runtime's own kernels (tinyml_kernels.h)
     "tinyml_lut_s8": ("input", "output", "size", "table", "invalid"),
     "tinyml_lut_s8_f32": ("input", "output", "size", "table"),
+    "tinyml_lut_channels_s8": ("input", "output", "outer", "channels", "inner", "table"),
     "tinyml_softmax_s8": ("input", "rows", "row_size", "exp_table", "output"),
     "tinyml_binary_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_batch_matmul_s8": ("params", "dims", "lhs", "rhs", "output"),

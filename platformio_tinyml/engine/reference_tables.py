@@ -132,3 +132,70 @@ def reference_table(opcode: str, options_type: str, options: tuple, input_quant:
     else:
         values = tuple(int(v) for v in outputs)
     return Table(values=values, invalid=invalid)
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """A table group's outputs for every int8 value of its input: `values[c][v + 128]` is the output
+    at channel c (along `axis` of the input's shape; one channel when axis is None) for input v."""
+    values: np.ndarray              # int8, [channels, 256]
+    axis: int | None
+    invalid: tuple[bool, ...]       # True where the reference refuses that input value
+
+
+def _group_model(graph, group) -> bytes:
+    """The group's ops alone, with their tensors' exact types, quantization and constants."""
+    from .tflite_writer import OpSpec, TensorSpec, write_model
+
+    ops = [graph.operators[index] for index in group.ops]
+    used = [group.input] + sorted({i for op in ops for i in (*op.inputs, *op.outputs)} - {group.input})
+    number = {index: n for n, index in enumerate(used)}
+    specs = []
+    for index in used:
+        tensor = graph.tensors[index]
+        quant = tensor.quantization
+        specs.append(TensorSpec(tuple(tensor.shape), tensor.dtype, name=tensor.name or f"t{index}",
+                                scale=tuple(quant.scale) if quant else (),
+                                zero_point=tuple(quant.zero_point) if quant else (),
+                                quantized_dimension=quant.quantized_dimension if quant else 0,
+                                data=None if tensor.data is None else np.array(tensor.data)))
+    op_specs = [OpSpec(op.opcode, tuple(number[i] for i in op.inputs), tuple(number[i] for i in op.outputs),
+                       op.options_type, dict(op.options)) for op in ops]
+    return write_model(specs, op_specs, (0,), (number[group.output],))
+
+
+def group_table(graph, group) -> GroupTable | None:
+    """Runs the group in TFLite Micro's reference once per input value (the input filled with it),
+    so every output element's answer is the reference's own. None when the answers vary along more
+    than one axis (not a table); raises ReferenceUnavailable when the reference refuses the group."""
+    interpreter_class = _interpreter_class()
+    model = _group_model(graph, group)
+    shape = tuple(graph.tensors[group.input].shape)
+    answers = np.zeros((256, *shape), dtype=np.int8)
+    invalid = []
+    with _QuietStderr():
+        try:
+            interpreter = interpreter_class.from_bytes(model)
+        except Exception as error:  # noqa: BLE001 - the package raises plain RuntimeErrors
+            raise ReferenceUnavailable(f"TFLite Micro's reference refuses the ops ({error})") from None
+        for n, value in enumerate(INPUTS):
+            try:
+                answers[n] = _run(interpreter, np.full(shape, value, dtype=np.int8)).reshape(shape)
+                invalid.append(False)
+            except Exception:  # noqa: BLE001 - this input refused (RSQRT of a non-positive value)
+                invalid.append(True)
+                interpreter = interpreter_class.from_bytes(model)
+    if all(invalid):
+        raise ReferenceUnavailable("TFLite Micro's reference refuses every input value") from None
+    flat = answers.reshape(256, -1)
+    if (flat == flat[:, :1]).all():
+        return GroupTable(values=flat[:, :1].T.copy(), axis=None, invalid=tuple(invalid))
+    if any(invalid):
+        return None
+    for axis, size in enumerate(shape):
+        if size == 1:
+            continue
+        by_channel = np.moveaxis(answers, axis + 1, 1).reshape(256, size, -1)
+        if (by_channel == by_channel[:, :, :1]).all():
+            return GroupTable(values=by_channel[:, :, 0].T.copy(), axis=axis, invalid=tuple(invalid))
+    return None

@@ -12,6 +12,7 @@ from ..cores import KernelPath
 from ..errors import UnsupportedModelError
 from ..kernel_call import Alias, KernelCall
 from ..quantization import QuantizationError
+from ..table_groups import find_table_groups
 from .batch_matmul import lower_batch_matmul
 from .conv_2d import lower_conv_2d
 from .data_movement import (lower_concatenation, lower_gather, lower_pad, lower_strided_slice,
@@ -25,6 +26,7 @@ from .pooling import lower_pool_2d
 from .reduce import lower_reduce
 from .reshape import lower_reshape
 from .softmax import lower_softmax
+from .table_group import lower_table_group
 
 LOWERINGS = {
     "ADD": lower_binary,
@@ -59,10 +61,16 @@ LOWERINGS = {
 def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[KernelCall | Alias]:
     """Lowers every op in schedule order; raises UnsupportedModelError listing every op it cannot
     lower (grouped by op type and reason, with how many ops and which tensors), its quantization
-    included (scales no kernel can compute with)."""
+    included (scales no kernel can compute with). A table group (table_groups.py) is one step, at
+    its last op, unless its ops are better run one by one."""
     steps = []
     refused = defaultdict(list)  # (opcode, reason) -> [op, ...]
+    grouped = _grouped_steps(graph, path)
     for op in graph.operators:
+        if op.index in grouped:
+            if grouped[op.index] is not None:
+                steps.append(grouped[op.index])
+            continue
         lowering = LOWERINGS.get(op.opcode)
         problem = operand_problem(graph, op)
         if lowering is None or problem is not None:
@@ -78,6 +86,30 @@ def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[K
         raise UnsupportedModelError(source, [_problem(graph, opcode, reason, ops)
                                              for (opcode, reason), ops in refused.items()])
     return steps
+
+
+def _grouped_steps(graph: Graph, path: KernelPath) -> dict[int, KernelCall | None]:
+    """Model op index -> the group's call at its last op, None at its other ops. A group is only
+    made of ops the engine runs alone too: the table must not accept what a lowering refuses."""
+    grouped = {}
+    for group in find_table_groups(graph):
+        if not all(_lowers_alone(graph, graph.operators[index], path) for index in group.ops):
+            continue
+        call = lower_table_group(graph, group, path)
+        if call is not None:
+            grouped.update({index: None for index in group.ops[:-1]})
+            grouped[group.ops[-1]] = call
+    return grouped
+
+
+def _lowers_alone(graph: Graph, op, path: KernelPath) -> bool:
+    if operand_problem(graph, op) is not None:
+        return False
+    try:
+        LOWERINGS[op.opcode](graph, op, path)
+    except (OpNotSupported, QuantizationError, KeyError):
+        return False
+    return True
 
 
 def _problem(graph: Graph, opcode: str, reason: str, ops) -> str:

@@ -40,6 +40,10 @@ int32_t tinyml_lut_s8(const int8_t *input, int8_t *output, int32_t size, const i
 
 /* DEQUANTIZE: output[i] = table[input[i] + 128] (float). */
 int32_t tinyml_lut_s8_f32(const int8_t *input, float *output, int32_t size, const float *table);
+/* A table per index of one axis: the input is [outer, channels, inner] and channel c reads
+ * table[c * 256 + (x + 128)] (a group of elementwise ops with a constant varying along that axis). */
+int32_t tinyml_lut_channels_s8(const int8_t *input, int8_t *output, int32_t outer, int32_t channels,
+                               int32_t inner, const int8_t *table);
 
 /* ---- softmax -------------------------------------------------------------------------------- */
 

@@ -1,0 +1,100 @@
+"""Groups of elementwise ops of one int8 input become one table (issue 14 item 1): which ops are
+grouped, which must not be, and what the schedule says. The tables' values are checked against
+TFLite Micro on every board by test_engine_bit_exact's transformer op zoos, which hold a GELU
+chain, a per-channel group and a two-input product next to the single ops."""
+
+import numpy as np
+import pytest
+
+from op_zoo import transformer_op_zoo
+from tflite_writer import OpSpec, TensorSpec, write_model
+from platformio_tinyml.engine.cores import KernelPath
+from platformio_tinyml.engine.kernel_call import KernelCall
+from platformio_tinyml.engine.lowering import lower_graph
+from platformio_tinyml.engine.table_groups import find_table_groups
+from platformio_tinyml.graph import read_model
+
+pytest.importorskip("tflite_micro", reason="the tables are computed by TFLite Micro's reference (tflite-micro)")
+
+SHAPE = (1, 4, 8)
+ADD = ("AddOptions", {"fused_activation_function": "NONE"})
+MUL = ("MulOptions", {"fused_activation_function": "NONE"})
+
+
+def activation(scale=0.05, zero_point=3, shape=SHAPE):
+    return TensorSpec(shape, scale=(scale,), zero_point=(zero_point,))
+
+
+def constant(values, scale=0.02):
+    data = np.asarray(values, dtype=np.int8)
+    return TensorSpec(data.shape, scale=(scale,), zero_point=(0,), data=data)
+
+
+def graph_of(tensors, ops, inputs, outputs):
+    return read_model(write_model(tensors, ops, inputs, outputs)).subgraphs[0]
+
+
+def chain_graph(extra_reader: bool = False):
+    """x -> +c -> *c -> tanh -> y; with extra_reader the +c result is also a graph output."""
+    tensors = [activation(), activation(0.08), activation(0.1), activation(1 / 128, 0), constant([5]), constant([40])]
+    ops = [OpSpec("ADD", (0, 4), (1,), *ADD), OpSpec("MUL", (1, 5), (2,), *MUL), OpSpec("TANH", (2,), (3,))]
+    return graph_of(tensors, ops, (0,), (3, 1) if extra_reader else (3,))
+
+
+def test_a_chain_of_one_input_is_one_group():
+    assert [(g.input, g.output, g.ops) for g in find_table_groups(chain_graph())] == [(0, 3, (0, 1, 2))]
+
+
+def test_a_result_read_outside_the_group_ends_it():
+    # The ADD's result is a graph output: the group is what follows it, read from it.
+    assert [(g.input, g.output, g.ops) for g in find_table_groups(chain_graph(extra_reader=True))] == \
+        [(0, 1, (0,)), (1, 3, (1, 2))]
+
+
+def test_two_run_time_inputs_are_not_grouped():
+    tensors = [activation(), activation(), activation(0.1), activation(0.1)]
+    ops = [OpSpec("MUL", (0, 1), (2,), *MUL), OpSpec("MUL", (2, 2), (3,), *MUL)]
+    groups = find_table_groups(graph_of(tensors, ops, (0, 1), (3,)))
+    assert [(g.input, g.ops) for g in groups] == [(2, (1,))]  # the square of x * z, not x * z
+
+
+def test_an_op_that_broadcasts_its_input_is_not_grouped():
+    # [1,4,1] * [8] -> [1,4,8]: an output element is not a function of one input element.
+    row = (1, 4, 1)
+    tensors = [activation(shape=row), activation(0.1), constant(np.arange(8))]
+    ops = [OpSpec("MUL", (0, 2), (1,), *MUL)]
+    assert find_table_groups(graph_of(tensors, ops, (0,), (1,))) == []
+
+
+def test_a_lone_table_op_stays_as_it_is():
+    tensors = [activation(), activation(1 / 128, 0)]
+    assert find_table_groups(graph_of(tensors, [OpSpec("TANH", (0,), (1,))], (0,), (1,))) == []
+
+
+def fused_steps(seed: int) -> dict[int, KernelCall]:
+    graph = read_model(transformer_op_zoo(seed)).subgraphs[0]
+    return {step.op_index: step for step in lower_graph(graph, KernelPath.DSP) if isinstance(step, KernelCall)}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_zoos_groups_become_tables_that_name_the_ops_they_replace(seed):
+    graph = read_model(transformer_op_zoo(seed)).subgraphs[0]
+    steps = fused_steps(seed)
+    gelu = [op.index for op in graph.operators][-12:-4]
+    assert steps[gelu[-1]].function == "tinyml_lut_s8"
+    assert all(index not in steps for index in gelu[:-1])
+    assert "ops " + ", ".join(f"{i} {graph.operators[i].opcode}" for i in gelu) in steps[gelu[-1]].summary
+    channel_add, channel_mul, product, shift = (op.index for op in graph.operators[-4:])
+    assert steps[channel_mul].function == "tinyml_lut_channels_s8"
+    assert channel_add not in steps
+    # x * z reads two run-time inputs: it stays a multiply, and only the shift after it is a table.
+    assert steps[product].opcode == "MUL" and steps[shift].opcode == "FUSED_TABLE"
+
+
+def test_a_group_whose_table_would_be_too_large_runs_op_by_op():
+    """A bias add along 32 channels would take 8 KB of tables: it stays an ADD."""
+    tensors = [activation(shape=(1, 2, 32)), activation(0.08, shape=(1, 2, 32)), constant(np.arange(32) - 16)]
+    graph = graph_of(tensors, [OpSpec("ADD", (0, 2), (1,), *ADD)], (0,), (1,))
+    assert len(find_table_groups(graph)) == 1
+    (step,) = lower_graph(graph, KernelPath.DSP)
+    assert step.opcode == "ADD"
