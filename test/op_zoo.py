@@ -470,6 +470,57 @@ def add_two_input_product_then_shift(zoo: ZooBuilder) -> int:
     return product
 
 
+def add_layer_norm(zoo: ZooBuilder, onnx_style: bool) -> int:
+    """LayerNorm over the last axis as converters write it. TensorFlow's: x * s + (beta - mean * s)
+    with s = gamma * rsqrt(var + eps), var the mean of SQUARED_DIFFERENCE(x, mean). onnx_style:
+    d = x - mean, (d * rsqrt(mean(d * d) + eps)) * gamma + beta, where d is needed again after the
+    variance (a row kept across passes). Quantization chosen so RSQRT only sees positive values."""
+    rng = zoo.rng
+    rows, columns = int(rng.integers(2, 6)), int(rng.integers(3, 18))
+    shape, per_row = (1, rows, columns), (1, rows, 1)
+    x_scale = float(rng.uniform(0.02, 0.1))
+    x = zoo.activation_tensor(shape, x_scale)
+    zoo.inputs.append(x)
+
+    def op(opcode, inputs, out):
+        options = {"MEAN": ("ReducerOptions", {"keep_dims": True}), "ADD": ("AddOptions", {"fused_activation_function": "NONE"}),
+                   "SUB": ("SubOptions", {"fused_activation_function": "NONE"}),
+                   "MUL": ("MulOptions", {"fused_activation_function": "NONE"})}.get(opcode, ("NONE", {}))
+        zoo.ops.append(OpSpec(opcode, tuple(inputs), (out,), *options))
+        return out
+
+    def mean(of, scale, zero_point):
+        return op("MEAN", (of, int32_constant(zoo, [-1])), zoo.activation_tensor(per_row, scale, zero_point))
+
+    m = mean(x, x_scale, int(rng.integers(-20, 20)))
+    square_scale = x_scale * x_scale * float(rng.uniform(20, 60))
+    if onnx_style:
+        d = op("SUB", (x, m), zoo.activation_tensor(shape, x_scale * 1.5, 0))
+        squares = op("MUL", (d, d), zoo.activation_tensor(shape, square_scale, -128))
+    else:
+        squares = op("SQUARED_DIFFERENCE", (x, m), zoo.activation_tensor(shape, square_scale, -128))
+    v = mean(squares, square_scale, -128)
+    eps = zoo.tensor(TensorSpec((1,), scale=(square_scale,), zero_point=(0,), data=np.array([3], np.int8)))
+    a = op("ADD", (v, eps), zoo.activation_tensor(per_row, square_scale * 1.1, -128))
+    r_scale = 1 / np.sqrt(3 * square_scale) / 200
+    r = op("RSQRT", (a,), zoo.activation_tensor(per_row, float(r_scale), -128))
+    gamma = int8_constant(zoo, (columns,), 0.01, 0)
+    beta = int8_constant(zoo, (columns,), 0.02, 0)
+    y_scale = float(rng.uniform(0.02, 0.06))
+    if onnx_style:
+        normal = op("MUL", (d, r), zoo.activation_tensor(shape, 0.03, 0))
+        scaled = op("MUL", (normal, gamma), zoo.activation_tensor(shape, 0.02, 0))
+        y = op("ADD", (scaled, beta), zoo.activation_tensor(shape, y_scale, 0))
+    else:
+        s = op("MUL", (r, gamma), zoo.activation_tensor(shape, float(r_scale * 128 * 0.01), 0))
+        p = op("MUL", (x, s), zoo.activation_tensor(shape, 0.03, 0))
+        q = op("MUL", (m, s), zoo.activation_tensor(shape, 0.03, 0))
+        t = op("SUB", (beta, q), zoo.activation_tensor(shape, 0.03, 0))
+        y = op("ADD", (p, t), zoo.activation_tensor(shape, y_scale, 0))
+    zoo.outputs.append(y)
+    return y
+
+
 def transformer_op_zoo(seed: int) -> bytes:
     """One model with every op of our own kernels, random shapes and quantization."""
     zoo = ZooBuilder(seed)
@@ -513,4 +564,6 @@ def transformer_op_zoo(seed: int) -> bytes:
     add_gelu_chain(zoo)
     add_channel_shift_and_scale(zoo)
     add_two_input_product_then_shift(zoo)
+    add_layer_norm(zoo, onnx_style=False)
+    add_layer_norm(zoo, onnx_style=True)
     return zoo.model()

@@ -103,7 +103,7 @@ def test_every_kernel_argument_is_commented_with_its_parameter(tmp_path, name, c
             names = [re.match(r"\s+/\* (\w+) \*/ \S", line)[1] for line in lines]
             assert tuple(names) == KERNEL_SIGNATURES[function], function
             calls += 1
-    assert calls == sum(1 + len(s.more_calls) for s in steps if isinstance(s, KernelCall))
+    assert calls == sum(1 + len(s.more_calls) for s in steps if isinstance(s, KernelCall) and not s.body)
 
 
 @pytest.mark.parametrize("name", list(MODELS))

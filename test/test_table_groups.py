@@ -1,7 +1,8 @@
-"""Groups of elementwise ops of one int8 input become one table (issue 14 item 1): which ops are
-grouped, which must not be, and what the schedule says. The tables' values are checked against
-TFLite Micro on every board by test_engine_bit_exact's transformer op zoos, which hold a GELU
-chain, a per-channel group and a two-input product next to the single ops."""
+"""Groups of ops of one int8 input: elementwise chains become one table (issue 14 item 1), row
+chains such as LayerNorm one loop over the rows (item 2). Which ops are grouped, which must not
+be, and what the schedule says. The outputs are checked against TFLite Micro on every board by
+test_engine_bit_exact's transformer op zoos, which hold a GELU chain, a per-channel group, a
+two-input product and two LayerNorms next to the single ops."""
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 from platformio_tinyml.engine.cores import KernelPath
 from platformio_tinyml.engine.kernel_call import KernelCall
 from platformio_tinyml.engine.lowering import lower_graph
+from platformio_tinyml.engine.row_groups import find_row_groups
 from platformio_tinyml.engine.table_groups import find_table_groups
 from platformio_tinyml.graph import read_model
 
@@ -71,24 +73,62 @@ def test_a_lone_table_op_stays_as_it_is():
     assert find_table_groups(graph_of(tensors, [OpSpec("TANH", (0,), (1,))], (0,), (1,))) == []
 
 
-def fused_steps(seed: int) -> dict[int, KernelCall]:
+def fused_steps(seed: int, path=KernelPath.DSP) -> dict[int, KernelCall]:
     graph = read_model(transformer_op_zoo(seed)).subgraphs[0]
-    return {step.op_index: step for step in lower_graph(graph, KernelPath.DSP) if isinstance(step, KernelCall)}
+    return {step.op_index: step for step in lower_graph(graph, path) if isinstance(step, KernelCall)}
+
+
+def replaced_ops(step: KernelCall) -> list[int]:
+    """The model op indices a fused step's comment names: 'ops 48 MUL, 49 MUL, ...'."""
+    named = step.summary.split("; ops ", 1)[1]
+    return [int(item.split()[0]) for item in named.split(", ") if item.split()[0].isdigit()]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_zoos_groups_become_tables_that_name_the_ops_they_replace(seed):
     graph = read_model(transformer_op_zoo(seed)).subgraphs[0]
     steps = fused_steps(seed)
-    gelu = [op.index for op in graph.operators][-12:-4]
-    assert steps[gelu[-1]].function == "tinyml_lut_s8"
-    assert all(index not in steps for index in gelu[:-1])
-    assert "ops " + ", ".join(f"{i} {graph.operators[i].opcode}" for i in gelu) in steps[gelu[-1]].summary
-    channel_add, channel_mul, product, shift = (op.index for op in graph.operators[-4:])
-    assert steps[channel_mul].function == "tinyml_lut_channels_s8"
-    assert channel_add not in steps
-    # x * z reads two run-time inputs: it stays a multiply, and only the shift after it is a table.
-    assert steps[product].opcode == "MUL" and steps[shift].opcode == "FUSED_TABLE"
+    tables = [step for step in steps.values() if step.opcode == "FUSED_TABLE"]
+    (gelu,) = [step for step in tables if len(replaced_ops(step)) == 8]
+    assert [graph.operators[i].opcode for i in replaced_ops(gelu)] == \
+        ["MUL", "MUL", "MUL", "ADD", "MUL", "TANH", "ADD", "MUL"]
+    assert gelu.function == "tinyml_lut_s8"
+    assert not set(replaced_ops(gelu)[:-1]) & set(steps)
+    (channels,) = [step for step in tables if step.function == "tinyml_lut_channels_s8"]
+    assert [graph.operators[i].opcode for i in replaced_ops(channels)] == ["ADD", "MUL"]
+    # x * z reads two run-time inputs: it stays a multiply; only the shift after it is a table.
+    products = [op for op in graph.operators if op.opcode == "MUL" and len(set(op.inputs)) == 2
+                and all(i in graph.inputs for i in op.inputs)]
+    assert products and all(steps[op.index].opcode == "MUL" for op in products)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_zoos_layer_norms_are_row_loops_except_on_helium(seed):
+    graph = read_model(transformer_op_zoo(seed)).subgraphs[0]
+    rows = [step for step in fused_steps(seed).values() if step.opcode == "FUSED_ROWS"]
+    assert [[graph.operators[i].opcode for i in replaced_ops(step)] for step in rows] == [
+        ["MEAN", "SQUARED_DIFFERENCE", "MEAN", "ADD", "RSQRT", "MUL", "MUL", "MUL", "SUB", "ADD"],
+        ["MEAN", "SUB", "MUL", "MEAN", "ADD", "RSQRT", "MUL", "MUL", "ADD"]]
+    tf_style, onnx_style = ("\n".join(step.body) for step in rows)
+    assert "_row[" not in tf_style  # every value of a row is in registers
+    assert "_row[c] = (int8_t)" in onnx_style  # x - mean is read again after the variance
+    assert not [step for step in fused_steps(seed, KernelPath.MVE).values() if step.opcode == "FUSED_ROWS"]
+
+
+def test_a_reduction_over_another_axis_or_a_constant_varying_across_rows_is_no_row_group():
+    per_row = (1, 4, 1)
+    axes_last, axes_rows = (TensorSpec((1,), "int32", data=np.array([v], np.int32)) for v in (-1, 1))
+    reducer = ("ReducerOptions", {"keep_dims": True})
+    across_rows = constant(np.arange(4).reshape(1, 4, 1))
+
+    def graph(axes, shift):
+        tensors = [activation(), activation(shape=per_row), activation(shape=per_row), axes, shift]
+        ops = [OpSpec("MEAN", (0, 3), (1,), *reducer), OpSpec("ADD", (1, 4), (2,), *ADD)]
+        return graph_of(tensors, ops, (0,), (2,))
+
+    assert [g.ops for g in find_row_groups(graph(axes_last, constant([2])))] == [(0, 1)]
+    assert find_row_groups(graph(axes_rows, constant([2]))) == []
+    assert find_row_groups(graph(axes_last, across_rows)) == []
 
 
 def test_a_group_whose_table_would_be_too_large_runs_op_by_op():

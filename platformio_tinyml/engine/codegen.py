@@ -111,6 +111,7 @@ def _preamble(source: EngineSource) -> str:
         '#include "arm_nnfunctions.h"',
         f'#include "{source.prefix}_engine.h"',
         '#include "tinyml_kernels.h"',
+        '#include "tinyml_elements.h"',
         f'#include "{source.prefix}_model.h"',
         '#include "tinyml_schedule.h"',
         "",
@@ -263,7 +264,9 @@ def _op_function(call: KernelCall) -> str:
     for local in call.locals:
         head = f"    static const {local.c_type} {local.name} = "
         lines.append(f"{head}{format_initializer(local.initializer, 4, len(head))};")
-    if call.more_calls:
+    if call.body:
+        lines += call.body
+    elif call.more_calls:
         lines.append("    int32_t status;")
         for function, arguments in ((call.function, call.arguments), *call.more_calls):
             lines += _call_lines(function, arguments, "status = ")

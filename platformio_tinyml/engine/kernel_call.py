@@ -113,8 +113,13 @@ class KernelCall:
     # Further kernel calls of the same op, in order, each returning a status (0 = success):
     # (function, arguments). CONCATENATION copies each input, PAD fills then copies.
     more_calls: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Lines of C that are the op function's body instead of a call (a loop the engine generates for
+    # a fused group of ops); `function` then only names what it is.
+    body: tuple[str, ...] = ()
 
     def __post_init__(self):
+        if self.body:
+            return
         for function, arguments in ((self.function, self.arguments), *self.more_calls):
             parameter_names(function, arguments)
 

@@ -12,6 +12,7 @@ from ..cores import KernelPath
 from ..errors import UnsupportedModelError
 from ..kernel_call import Alias, KernelCall
 from ..quantization import QuantizationError
+from ..row_groups import find_row_groups
 from ..table_groups import find_table_groups
 from .batch_matmul import lower_batch_matmul
 from .conv_2d import lower_conv_2d
@@ -26,6 +27,7 @@ from .pooling import lower_pool_2d
 from .reduce import lower_reduce
 from .reshape import lower_reshape
 from .softmax import lower_softmax
+from .row_group import lower_row_group
 from .table_group import lower_table_group
 
 LOWERINGS = {
@@ -61,8 +63,8 @@ LOWERINGS = {
 def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[KernelCall | Alias]:
     """Lowers every op in schedule order; raises UnsupportedModelError listing every op it cannot
     lower (grouped by op type and reason, with how many ops and which tensors), its quantization
-    included (scales no kernel can compute with). A table group (table_groups.py) is one step, at
-    its last op, unless its ops are better run one by one."""
+    included (scales no kernel can compute with). A row group (row_groups.py) or a table group
+    (table_groups.py) is one step, at its last op, unless its ops are better run one by one."""
     steps = []
     refused = defaultdict(list)  # (opcode, reason) -> [op, ...]
     grouped = _grouped_steps(graph, path)
@@ -91,14 +93,15 @@ def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[K
 def _grouped_steps(graph: Graph, path: KernelPath) -> dict[int, KernelCall | None]:
     """Model op index -> the group's call at its last op, None at its other ops. A group is only
     made of ops the engine runs alone too: the table must not accept what a lowering refuses."""
-    grouped = {}
-    for group in find_table_groups(graph):
-        if not all(_lowers_alone(graph, graph.operators[index], path) for index in group.ops):
-            continue
-        call = lower_table_group(graph, group, path)
-        if call is not None:
-            grouped.update({index: None for index in group.ops[:-1]})
-            grouped[group.ops[-1]] = call
+    grouped: dict[int, KernelCall | None] = {}
+    for find, lower in ((find_row_groups, lower_row_group), (find_table_groups, lower_table_group)):
+        for group in find(graph, frozenset(grouped)):
+            if not all(_lowers_alone(graph, graph.operators[index], path) for index in group.ops):
+                continue
+            call = lower(graph, group, path)
+            if call is not None:
+                grouped.update({index: None for index in group.ops[:-1]})
+                grouped[group.ops[-1]] = call
     return grouped
 
 

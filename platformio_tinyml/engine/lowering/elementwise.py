@@ -68,6 +68,22 @@ def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     a, b, y = _operands(graph, op)
     if op.opcode in ("ADD", "MUL") and a.shape == b.shape == y.shape:
         return lower_add(graph, op, path) if op.opcode == "ADD" else lower_mul(graph, op, path)
+    locals_ = (LocalConst("tinyml_binary_params", "params", c_struct(**binary_params(graph, op))),
+               LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))))
+    operands = tuple(t for t in (a, b) if t.data is None)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_binary_s8",
+        arguments=kernel_arguments("tinyml_binary_s8", params="&params", dims="&dims", input1=tensor_ref(a),
+                                   input2=tensor_ref(b), output=tensor_ref(y)),
+        reads=tuple(t.index for t in operands), writes=(y.index,),
+        constants=tuple(t.index for t in (a, b) if t.data is not None),
+        summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)}",
+        locals=locals_)
+
+
+def binary_params(graph: Graph, op: Operator) -> dict:
+    """The fields of tinyml_binary_params for an int8 ADD, SUB, MUL or SQUARED_DIFFERENCE."""
+    a, b, y = _operands(graph, op)
     (a_scale, a_zp), (b_scale, b_zp) = per_tensor_quantization(a), per_tensor_quantization(b)
     y_scale, y_zp = per_tensor_quantization(y)
     act_min, act_max = _activation(op, y)
@@ -85,17 +101,7 @@ def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         (m1, s1), (m2, s2), (mo, so) = scaling
         params.update(left_shift=left_shift, input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2,
                       input2_shift=s2, output_multiplier=mo, output_shift=so)
-    locals_ = (LocalConst("tinyml_binary_params", "params", c_struct(**params)),
-               LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))))
-    operands = tuple(t for t in (a, b) if t.data is None)
-    return KernelCall(
-        op_index=op.index, opcode=op.opcode, function="tinyml_binary_s8",
-        arguments=kernel_arguments("tinyml_binary_s8", params="&params", dims="&dims", input1=tensor_ref(a),
-                                   input2=tensor_ref(b), output=tensor_ref(y)),
-        reads=tuple(t.index for t in operands), writes=(y.index,),
-        constants=tuple(t.index for t in (a, b) if t.data is not None),
-        summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)}",
-        locals=locals_)
+    return params
 
 
 def _same_shape_io(a: Tensor, b: Tensor, y: Tensor):

@@ -31,15 +31,19 @@ def resolve_axes(axes: tuple[int, ...], rank: int) -> tuple[int, ...]:
     return tuple(sorted(resolved))
 
 
-def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+def reduced_axes(graph: Graph, op: Operator) -> tuple[int, ...]:
+    """The axes a MEAN or SUM reduces, resolved to 0..rank-1 and sorted."""
     x = run_time(input_tensor(graph, op, 0, "input"), "input")
-    y = output_tensor(graph, op)
-    rank = len(x.shape)
-    if rank > MAX_RANK:
-        raise OpNotSupported(f"input has {rank} dims; the kernel takes up to {MAX_RANK}")
-    axes = resolve_axes(constant_ints(graph, op, 1, "axes"), rank)
-    strides = contiguous_strides(x.shape)
-    kept = [d for d in range(rank) if d not in axes]
+    if len(x.shape) > MAX_RANK:
+        raise OpNotSupported(f"input has {len(x.shape)} dims; the kernel takes up to {MAX_RANK}")
+    return resolve_axes(constant_ints(graph, op, 1, "axes"), len(x.shape))
+
+
+def reduce_params(graph: Graph, op: Operator) -> dict:
+    """The fields of tinyml_reduce_params."""
+    x, y = run_time(input_tensor(graph, op, 0, "input"), "input"), output_tensor(graph, op)
+    axes = reduced_axes(graph, op)
+    kept = [d for d in range(len(x.shape)) if d not in axes]
     count = int(np.prod([x.shape[d] for d in axes], dtype=np.int64)) if axes else 1
     if int(np.prod([x.shape[d] for d in kept], dtype=np.int64)) != int(np.prod(y.shape, dtype=np.int64)):
         raise OpNotSupported(f"output {list(y.shape)} does not match reducing {list(x.shape)} over {list(axes)}")
@@ -50,8 +54,19 @@ def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     multiplier, shift = kernel_multiplier(in_scale / out_scale)
     if op.opcode == "MEAN":
         multiplier, shift = mean_multiplier(multiplier, shift, count)
-    params = c_struct(count=count, input_zero_point=in_zp, multiplier=multiplier, shift=shift,
-                      output_zero_point=out_zp)
+    return {"count": count, "input_zero_point": in_zp, "multiplier": multiplier, "shift": shift,
+            "output_zero_point": out_zp}
+
+
+def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x, y = run_time(input_tensor(graph, op, 0, "input"), "input"), output_tensor(graph, op)
+    rank = len(x.shape)
+    axes = reduced_axes(graph, op)
+    fields = reduce_params(graph, op)
+    count = fields["count"]
+    params = c_struct(**fields)
+    strides = contiguous_strides(x.shape)
+    kept = [d for d in range(rank) if d not in axes]
     pad_kept, pad_reduced = MAX_RANK - len(kept), MAX_RANK - len(axes)
     dims = c_struct(
         kept_rank=len(kept), kept_dims=tuple(x.shape[d] for d in kept) + (1,) * pad_kept,

@@ -11,14 +11,14 @@ from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, kernel_arguments
 from ..reference_tables import ReferenceUnavailable, group_table
 from ..symbols import tensor_ref
-from ..table_groups import TableGroup
+from ..op_groups import OpGroup
 from .operands import describe, elements
 
 # Flash one group's per-channel table may take (256 bytes a channel): above it the ops run one by one.
 MAX_TABLE_BYTES = 4096
 
 
-def lower_table_group(graph: Graph, group: TableGroup, path: KernelPath) -> KernelCall | None:
+def lower_table_group(graph: Graph, group: OpGroup, path: KernelPath) -> KernelCall | None:
     """The group's kernel call, at its last op; None when its ops are better run one by one (the
     reference refuses them, the answers are no table, or the table would be too large)."""
     try:

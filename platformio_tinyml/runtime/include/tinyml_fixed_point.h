@@ -5,15 +5,15 @@
 
 #include <stdint.h>
 
-/* (a * b * 2) / 2^32, rounded half away from zero; saturates the one overflowing case. */
+/* (a * b * 2) / 2^32, rounded as TFLite's SaturatingRoundingDoublingHighMul; saturates the one
+ * overflowing case. TFLite adds a nudge of 2^30 (1 - 2^30 below zero) and divides by 2^31 toward
+ * zero: for every product p that is floor((p + 2^30) / 2^31), one add and an arithmetic shift. */
 static inline int32_t tinyml_doubling_high_mul(int32_t a, int32_t b)
 {
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
-    const int64_t product = (int64_t)a * (int64_t)b;
-    const int64_t nudge = product >= 0 ? (1LL << 30) : (1 - (1LL << 30));
-    return (int32_t)((product + nudge) / (1LL << 31)); /* C division truncates toward zero */
+    return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 30)) >> 31);
 }
 
 /* x / 2^exponent, rounded to nearest with ties away from zero. */

@@ -2,8 +2,7 @@
  * integer kernels compute each element. On Helium cores an innermost run whose inputs are
  * contiguous or broadcast (stride 1 or 0) is computed four elements a vector, with CMSIS-NN's
  * vector forms of the same fixed-point steps (TFLite Micro's double rounding). */
-#include "tinyml_fixed_point.h"
-#include "tinyml_kernels.h"
+#include "tinyml_elements.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include "arm_nnsupportfunctions.h"
@@ -14,7 +13,7 @@ static inline int32x4_t requantize_below_one4(int32x4_t x, int32_t multiplier, i
     return arm_divide_by_power_of_two_mve(arm_doubling_high_mult_mve(x, multiplier), -shift);
 }
 
-/* combine() below, on four elements. */
+/* tinyml_binary_element() on four elements. */
 static inline int32x4_t combine4(const tinyml_binary_params *p, int32x4_t x1, int32x4_t x2)
 {
     const int32x4_t a = vaddq_n_s32(x1, p->input1_offset);
@@ -53,30 +52,6 @@ static void run4(const tinyml_binary_params *p, const int8_t *a, int32_t stride1
 }
 #endif
 
-static inline int32_t combine(const tinyml_binary_params *p, int32_t x1, int32_t x2)
-{
-    const int32_t a = x1 + p->input1_offset;
-    const int32_t b = x2 + p->input2_offset;
-    int32_t result;
-    if (p->op == TINYML_BINARY_MUL) {
-        result = tinyml_requantize(a * b, p->output_multiplier, p->output_shift);
-    } else {
-        const int32_t scaled1 =
-            tinyml_requantize_below_one(a * (1 << p->left_shift), p->input1_multiplier, p->input1_shift);
-        const int32_t scaled2 =
-            tinyml_requantize_below_one(b * (1 << p->left_shift), p->input2_multiplier, p->input2_shift);
-        if (p->op == TINYML_BINARY_ADD) {
-            result = tinyml_requantize_below_one(scaled1 + scaled2, p->output_multiplier, p->output_shift);
-        } else if (p->op == TINYML_BINARY_SUB) {
-            result = tinyml_requantize_below_one(scaled1 - scaled2, p->output_multiplier, p->output_shift);
-        } else {
-            const int32_t difference = scaled1 - scaled2;
-            result = tinyml_requantize(difference * difference, p->output_multiplier, p->output_shift);
-        }
-    }
-    return tinyml_clamp(result + p->output_offset, p->activation_min, p->activation_max);
-}
-
 /* One innermost run, element by element. The parameters are copied first: the int8 stores may
  * alias anything, so read through the pointer they would be loaded again for every element. */
 static void run1(const tinyml_binary_params *params, const int8_t *a, int32_t stride1, const int8_t *b,
@@ -84,7 +59,7 @@ static void run1(const tinyml_binary_params *params, const int8_t *a, int32_t st
 {
     const tinyml_binary_params p = *params;
     for (int32_t i = 0; i < count; i++) {
-        output[i] = (int8_t)combine(&p, a[i * stride1], b[i * stride2]);
+        output[i] = (int8_t)tinyml_binary_element(&p, a[i * stride1], b[i * stride2]);
     }
 }
 

@@ -1,15 +1,14 @@
 /* Elementwise int8 ops through 256-entry tables computed at build time (TANH, LOGISTIC, RSQRT,
  * HARD_SWISH, ELU, LEAKY_RELU, RELU, RELU6, ABS, int8 -> int8 QUANTIZE, DEQUANTIZE, and groups of
  * such ops with constants: GELU's chain, a bias add and a scale). */
-#include "tinyml_kernels.h"
+#include "tinyml_elements.h"
 
 int32_t tinyml_lut_s8(const int8_t *input, int8_t *output, int32_t size, const int8_t *table,
                       const uint8_t *invalid)
 {
     if (invalid != NULL) {
         for (int32_t i = 0; i < size; i++) {
-            const uint32_t index = (uint32_t)(input[i] + 128);
-            if (invalid[index >> 3] & (1u << (index & 7u))) {
+            if (tinyml_table_refuses(invalid, input[i])) {
                 return TINYML_KERNEL_ERROR;
             }
         }

@@ -1,8 +1,7 @@
 /* MEAN and SUM on int8 over any set of axes, as TFLite Micro's reference reduce kernel computes
  * them: an int32 sum of the raw int8 values per output, corrected by the input zero point,
  * requantized with a multiplier that (for MEAN) includes 1 / count. Integers only. */
-#include "tinyml_fixed_point.h"
-#include "tinyml_kernels.h"
+#include "tinyml_elements.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include <arm_mve.h>
@@ -56,13 +55,6 @@ static int32_t sum_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
     }
 }
 
-static int8_t finish(const tinyml_reduce_params *p, int32_t sum)
-{
-    const int32_t shifted = sum - p->input_zero_point * p->count;
-    const int32_t value = tinyml_requantize(shifted, p->multiplier, p->shift) + p->output_zero_point;
-    return (int8_t)tinyml_clamp(value, -128, 127);
-}
-
 int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
                          const int8_t *input, int8_t *output)
 {
@@ -72,13 +64,13 @@ int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce
         return TINYML_KERNEL_ERROR;
     }
     if (rank == 0) {
-        *output = finish(params, sum_reduced(dims, input));
+        *output = (int8_t)tinyml_reduce_finish(params, sum_reduced(dims, input));
         return TINYML_KERNEL_OK;
     }
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     int32_t offset = 0;
     for (;;) {
-        *output++ = finish(params, sum_reduced(dims, input + offset));
+        *output++ = (int8_t)tinyml_reduce_finish(params, sum_reduced(dims, input + offset));
         int32_t d = rank - 1;
         for (; d >= 0; d--) {
             offset += dims->kept_strides[d];

@@ -1,0 +1,60 @@
+/* One output element of the runtime's elementwise and reduce kernels, as TFLite Micro's reference
+ * integer kernels compute it. Shared by tinyml_binary.c, tinyml_reduce.c and tinyml_lut.c and by
+ * the row loops the engine generates for fused groups (LayerNorm's chain), which keep each op's
+ * values in registers instead of tensors. Internal to the runtime. */
+#ifndef TINYML_ELEMENTS_H
+#define TINYML_ELEMENTS_H
+
+#include "tinyml_fixed_point.h"
+#include "tinyml_kernels.h"
+
+/* Always inlined: with the op's params a static const, the compiler then folds the op's branches
+ * and constants into the loop (GCC would otherwise call a function per element). */
+#if defined(__GNUC__)
+#define TINYML_ELEMENT static inline __attribute__((always_inline))
+#else
+#define TINYML_ELEMENT static inline
+#endif
+
+/* ADD, SUB, MUL or SQUARED_DIFFERENCE of two raw int8 values (x1, x2), clamped to the activation. */
+TINYML_ELEMENT int32_t tinyml_binary_element(const tinyml_binary_params *p, int32_t x1, int32_t x2)
+{
+    const int32_t a = x1 + p->input1_offset;
+    const int32_t b = x2 + p->input2_offset;
+    int32_t result;
+    if (p->op == TINYML_BINARY_MUL) {
+        result = tinyml_requantize(a * b, p->output_multiplier, p->output_shift);
+    } else {
+        const int32_t scaled1 =
+            tinyml_requantize_below_one(a * (1 << p->left_shift), p->input1_multiplier, p->input1_shift);
+        const int32_t scaled2 =
+            tinyml_requantize_below_one(b * (1 << p->left_shift), p->input2_multiplier, p->input2_shift);
+        if (p->op == TINYML_BINARY_ADD) {
+            result = tinyml_requantize_below_one(scaled1 + scaled2, p->output_multiplier, p->output_shift);
+        } else if (p->op == TINYML_BINARY_SUB) {
+            result = tinyml_requantize_below_one(scaled1 - scaled2, p->output_multiplier, p->output_shift);
+        } else {
+            const int32_t difference = scaled1 - scaled2;
+            result = tinyml_requantize(difference * difference, p->output_multiplier, p->output_shift);
+        }
+    }
+    return tinyml_clamp(result + p->output_offset, p->activation_min, p->activation_max);
+}
+
+/* MEAN or SUM from the int32 sum of the raw int8 values reduced into one output. */
+TINYML_ELEMENT int32_t tinyml_reduce_finish(const tinyml_reduce_params *p, int32_t sum)
+{
+    const int32_t shifted = sum - p->input_zero_point * p->count;
+    const int32_t value = tinyml_requantize(shifted, p->multiplier, p->shift) + p->output_zero_point;
+    return tinyml_clamp(value, -128, 127);
+}
+
+/* Whether a table's op refuses the int8 input `value` (RSQRT of a non-positive value): bit
+ * (value + 128) of the 32-byte set. */
+TINYML_ELEMENT int tinyml_table_refuses(const uint8_t *invalid, int32_t value)
+{
+    const uint32_t index = (uint32_t)(value + 128);
+    return (invalid[index >> 3] & (1u << (index & 7u))) != 0;
+}
+
+#endif /* TINYML_ELEMENTS_H */
