@@ -470,6 +470,19 @@ def add_two_input_product_then_shift(zoo: ZooBuilder) -> int:
     return product
 
 
+def add_constant_operands(zoo: ZooBuilder) -> None:
+    """ADD and SUB of a run-time [1, 3, 24] and a constant that no table takes (24 channels, or varying
+    along two axes): x + bias, embedding + x, x - c, and c - x (which the constant kernel leaves)."""
+    shape = (1, 3, 24)
+    cases = (("ADD", False, (24,), "RELU"), ("ADD", True, (3, 24), "NONE"), ("SUB", False, (1, 1, 24), "NONE"),
+             ("SUB", True, (24,), "NONE"))
+    for opcode, constant_first, constant_shape, activation in cases:
+        x, c = zoo.graph_input(shape), int8_constant(zoo, constant_shape)
+        options_type = "AddOptions" if opcode == "ADD" else "SubOptions"
+        zoo.op(opcode, (c, x) if constant_first else (x, c), zoo.activation_tensor(shape), options_type,
+               {"fused_activation_function": activation})
+
+
 def add_layer_norm(zoo: ZooBuilder, onnx_style: bool) -> int:
     """LayerNorm over the last axis as converters write it. TensorFlow's: x * s + (beta - mean * s)
     with s = gamma * rsqrt(var + eps), var the mean of SQUARED_DIFFERENCE(x, mean). onnx_style:
@@ -566,4 +579,5 @@ def transformer_op_zoo(seed: int) -> bytes:
     add_two_input_product_then_shift(zoo)
     add_layer_norm(zoo, onnx_style=False)
     add_layer_norm(zoo, onnx_style=True)
+    add_constant_operands(zoo)
     return zoo.model()

@@ -89,3 +89,37 @@ def test_attention_table_has_a_row_per_board_and_attention():
 def test_first_error_joins_a_message_that_goes_on_below():
     output = "tinyml: Error: the int8 engine cannot run this model:\n  DIV: used once (operator 3)\n"
     assert bench.first_error(output) == "tinyml: Error: the int8 engine cannot run this model: DIV: used once (operator 3)"
+
+
+ENGINE_SCRIPT = SCRIPT.with_name("bench_engine")
+engine_loader = importlib.machinery.SourceFileLoader("bench_engine", str(ENGINE_SCRIPT))
+bench_engine = importlib.util.module_from_spec(importlib.util.spec_from_loader("bench_engine", engine_loader))
+engine_loader.exec_module(bench_engine)
+
+BASELINE_EXCERPT = """Instructions per inference:
+
+| model (MACs) | reference kernels, M4F | CMSIS-NN, M4F (`mps2-an386`) | CMSIS-NN MVE, M55 (`mps3-an547`) |
+|---|---|---|---|
+| MLPerf IC ResNet-8 (12.5 M) | 824.1 M (65.9) | 29.86 M (2.39) | 4.91 M (0.39) |
+| MLPerf KWS (2.66 M) | 198.6 M (74.8) | 7.70 M (2.90) | 1.82 M (0.68) |
+
+Re-measured:
+
+| model | M4F (`mps2-an386`) | M55 (`mps3-an547`) | arena M4F / M55 |
+|---|---|---|---|
+| MLPerf KWS | 7,696,960 | 1,812,688 | 22,820 / 27,348 |
+"""
+
+
+def test_baseline_instructions_prefers_exact_figures_and_skips_the_reference_kernels():
+    assert bench_engine.baseline_instructions(BASELINE_EXCERPT) == {
+        "MLPerf IC ResNet-8": {"M4F": 29_860_000, "M55": 4_910_000},
+        "MLPerf KWS": {"M4F": 7_696_960, "M55": 1_812_688}}
+
+
+def test_comparison_rows_give_the_ratio_per_core_and_leave_out_models_the_note_lacks():
+    results = {(stem, board): {"instructions": n} for stem in ("kws_ref_model", "mine")
+               for board, n in zip(bench_engine.BOARDS, (3_848_480, 9, 906_344))}
+    rows = bench_engine.comparison_rows(results, ["kws_ref_model", "mine"],
+                                        bench_engine.baseline_instructions(BASELINE_EXCERPT))
+    assert rows == ["| kws_ref_model | 3,848,480 | 7,696,960 | 0.50 | 906,344 | 1,812,688 | 0.50 |"]

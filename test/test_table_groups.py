@@ -138,3 +138,15 @@ def test_a_group_whose_table_would_be_too_large_runs_op_by_op():
     assert len(find_table_groups(graph)) == 1
     (step,) = lower_graph(graph, KernelPath.DSP)
     assert step.opcode == "ADD"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_constants_no_table_takes_have_their_terms_computed_at_build_time_except_on_helium(seed):
+    graph = read_model(transformer_op_zoo(seed)).subgraphs[0]
+    last_four = graph.operators[-4:]  # add_constant_operands: x + c, c + x, x - c, c - x
+    steps = fused_steps(seed)
+    assert [steps[op.index].function for op in last_four] == ["tinyml_add_constant_s8"] * 3 + ["tinyml_binary_s8"]
+    periods = [int(steps[op.index].arguments[3].split()[-1]) for op in last_four[:3]]
+    assert periods == [24, 72, 24]
+    helium = fused_steps(seed, KernelPath.MVE)
+    assert {helium[op.index].function for op in last_four} == {"tinyml_binary_s8"}

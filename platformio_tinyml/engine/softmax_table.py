@@ -8,31 +8,9 @@ Plain integer arithmetic on Python ints, each step wrapped to int32 where the C 
 
 from __future__ import annotations
 
-INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+from .fixed_point import INT32_MAX, doubling_high_mul, divide_by_pot, wrap_int32
+
 TABLE_SIZE = 256  # differences 0, -1, ... -255
-
-
-def _wrap(value: int) -> int:
-    return (value + (1 << 31)) % (1 << 32) - (1 << 31)
-
-
-def doubling_high_mul(a: int, b: int) -> int:
-    """(a * b * 2) / 2^32 with the reference's nudge, truncated toward zero; saturating."""
-    if a == b == INT32_MIN:
-        return INT32_MAX
-    nudge = (1 << 30) if (a < 0) == (b < 0) else 1 - (1 << 30)
-    total = a * b + nudge
-    quotient = abs(total) >> 31
-    return _wrap(quotient if total >= 0 else -quotient)
-
-
-def divide_by_pot(x: int, exponent: int) -> int:
-    """x / 2^exponent rounded to nearest, ties away from zero (exponent 0..31)."""
-    mask = (1 << exponent) - 1
-    remainder = x & mask
-    result = x >> exponent
-    threshold = (mask >> 1) + (1 if result < 0 else 0)
-    return result + (1 if remainder > threshold else 0)
 
 
 # exp(-1/4) in Q0.31, and exp(-2^k / 4) for k = 0..6, which the reference multiplies in by bit.
@@ -46,12 +24,13 @@ def exp_on_negative_values(value: int) -> int:
     quarter = 1 << 24
     mod_minus_quarter = (value & (quarter - 1)) - quarter
     remainder = mod_minus_quarter - value
-    x = _wrap((mod_minus_quarter << 5) + (1 << 28))
+    x = wrap_int32((mod_minus_quarter << 5) + (1 << 28))
     x2 = doubling_high_mul(x, x)
     x3 = doubling_high_mul(x2, x)
     x4_over_4 = divide_by_pot(doubling_high_mul(x2, x2), 2)
-    polynomial = _wrap(x + divide_by_pot(_wrap(doubling_high_mul(_wrap(x4_over_4 + x3), 715827883) + x2), 1))
-    result = _wrap(_EXP_MINUS_QUARTER + doubling_high_mul(_EXP_MINUS_QUARTER, polynomial))
+    terms_over_3 = doubling_high_mul(wrap_int32(x4_over_4 + x3), 715827883)  # 715827883: 1/3 in Q0.31
+    polynomial = wrap_int32(x + divide_by_pot(wrap_int32(terms_over_3 + x2), 1))
+    result = wrap_int32(_EXP_MINUS_QUARTER + doubling_high_mul(_EXP_MINUS_QUARTER, polynomial))
     for bit, factor in enumerate(_BIT_FACTORS, start=24):
         if remainder & (1 << bit):
             result = doubling_high_mul(result, factor)
@@ -66,5 +45,6 @@ def softmax_exp_table(multiplier: int, left_shift: int, diff_min: int) -> tuple[
         if difference < diff_min:
             table.append(0)
         else:
-            table.append(exp_on_negative_values(doubling_high_mul(_wrap(difference * (1 << left_shift)), multiplier)))
+            scaled = doubling_high_mul(wrap_int32(difference * (1 << left_shift)), multiplier)
+            table.append(exp_on_negative_values(scaled))
     return tuple(table)

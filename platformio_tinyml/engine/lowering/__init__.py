@@ -92,14 +92,22 @@ def lower_graph(graph: Graph, path: KernelPath, source: str = "model") -> list[K
 
 def _grouped_steps(graph: Graph, path: KernelPath) -> dict[int, KernelCall | None]:
     """Model op index -> the group's call at its last op, None at its other ops. A group is only
-    made of ops the engine runs alone too: the table must not accept what a lowering refuses."""
+    made of ops the engine runs alone too: the table must not accept what a lowering refuses. A group
+    that cannot be lowered (its table too large, say) is looked for again without its first op, so
+    a scale after a wide bias add still becomes a table of its own."""
     grouped: dict[int, KernelCall | None] = {}
     for find, lower in ((find_row_groups, lower_row_group), (find_table_groups, lower_table_group)):
-        for group in find(graph, frozenset(grouped)):
-            if not all(_lowers_alone(graph, graph.operators[index], path) for index in group.ops):
-                continue
-            call = lower(graph, group, path)
-            if call is not None:
+        left_out: set[int] = set()
+        retry = True
+        while retry:
+            retry = False
+            for group in find(graph, frozenset(grouped) | frozenset(left_out)):
+                alone = [index for index in group.ops if not _lowers_alone(graph, graph.operators[index], path)]
+                call = None if alone else lower(graph, group, path)
+                if call is None:
+                    left_out.update(alone or group.ops[:1])
+                    retry = True
+                    continue
                 grouped.update({index: None for index in group.ops[:-1]})
                 grouped[group.ops[-1]] = call
     return grouped

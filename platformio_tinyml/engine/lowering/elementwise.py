@@ -1,17 +1,24 @@
 """ADD, SUB, MUL, SQUARED_DIFFERENCE (int8); DIV (float32 only: int8 DIV is refused).
 
-Same-shaped ADD and MUL go to CMSIS-NN's arm_elementwise_add_s8 / _mul_s8; everything that
-broadcasts (TFLite's rules: shapes aligned on the right, a dimension of 1 repeats), and SUB and
-SQUARED_DIFFERENCE always, go to our tinyml_binary_s8 with per-input strides (0 where broadcast).
+Off Helium, an ADD (or a SUB) of a constant that repeats along the output's leading dims (a bias
+along the last axis, a scalar, a positional embedding of the output's shape) goes to
+tinyml_add_constant_s8, the constant's scaled terms computed at build time. Other same-shaped ADD
+and MUL go to CMSIS-NN's arm_elementwise_add_s8 / _mul_s8. Everything else that broadcasts
+(TFLite's rules: shapes aligned on the right, a dimension of 1 repeats), and SUB and
+SQUARED_DIFFERENCE, go to our tinyml_binary_s8 with per-input strides (0 where broadcast); on Helium
+it runs four elements a vector.
 DIV on float32 (a DEQUANTIZE -> DIV -> QUANTIZE island) goes to tinyml_div_f32, broadcasting the same way."""
 
 from __future__ import annotations
+
+from math import prod
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_float, c_struct, kernel_arguments
+from ..fixed_point import requantize_below_one
+from ..kernel_call import ConstTable, KernelCall, LocalConst, c_float, c_struct, kernel_arguments
 from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
                             mul_scaling, squared_difference_scaling)
 from ..symbols import tensor_ref
@@ -19,6 +26,8 @@ from .operands import (OpNotSupported, contiguous_strides, describe, elements, i
                        output_tensor, per_tensor_quantization)
 
 MAX_RANK = 6
+# Flash the scaled terms of one constant may take (4 bytes each): above it the generic kernel runs.
+MAX_CONSTANT_TERMS = 1024
 BINARY_OPS = {"ADD": "TINYML_BINARY_ADD", "SUB": "TINYML_BINARY_SUB", "MUL": "TINYML_BINARY_MUL",
               "SQUARED_DIFFERENCE": "TINYML_BINARY_SQUARED_DIFFERENCE"}
 SYMBOLS = {"ADD": "+", "SUB": "-", "MUL": "*", "SQUARED_DIFFERENCE": "(a-b)^2", "DIV": "/"}
@@ -66,6 +75,8 @@ def _activation(op: Operator, y: Tensor) -> tuple[int, int]:
 
 def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     a, b, y = _operands(graph, op)
+    if path is not KernelPath.MVE and (period := constant_period(op, a, b, y)) is not None:
+        return lower_add_constant(graph, op, period)
     if op.opcode in ("ADD", "MUL") and a.shape == b.shape == y.shape:
         return lower_add(graph, op, path) if op.opcode == "ADD" else lower_mul(graph, op, path)
     locals_ = (LocalConst("tinyml_binary_params", "params", c_struct(**binary_params(graph, op))),
@@ -79,6 +90,51 @@ def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         constants=tuple(t.index for t in (a, b) if t.data is not None),
         summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)}",
         locals=locals_)
+
+
+def constant_period(op: Operator, a: Tensor, b: Tensor, y: Tensor) -> int | None:
+    """For an ADD of a run-time input shaped as the output and a constant (either side; a SUB only
+    with the constant second) that, broadcast, repeats every `period` output elements: the period
+    (at most MAX_CONSTANT_TERMS)."""
+    if op.opcode not in ("ADD", "SUB") or (a.data is None) == (b.data is None):
+        return None
+    variable, fixed = (b, a) if a.data is not None else (a, b)
+    if variable.shape != y.shape or (op.opcode == "SUB" and fixed is a) or len(fixed.shape) > len(y.shape):
+        return None
+    shape = tuple(y.shape)
+    padded = (1,) * (len(shape) - len(fixed.shape)) + tuple(fixed.shape)
+    start = len(shape)
+    while start > 0 and padded[start - 1] == shape[start - 1]:
+        start -= 1
+    period = prod(shape[start:])
+    return None if any(dim != 1 for dim in padded[:start]) or period > MAX_CONSTANT_TERMS else period
+
+
+def lower_add_constant(graph: Graph, op: Operator, period: int) -> KernelCall:
+    """tinyml_add_constant_s8: TFLite's scaled second input (its zero point, left shift, multiplier
+    and shift applied) for each constant element is the same every inference, so the build
+    computes it; a SUB stores it negated."""
+    a, b, y = _operands(graph, op)
+    params = binary_params(graph, op)
+    variable, fixed = a, b
+    if a.data is not None:  # ADD commutes: make the run-time input the params' input1
+        variable, fixed = b, a
+        for field in ("offset", "multiplier", "shift"):
+            params[f"input1_{field}"], params[f"input2_{field}"] = params[f"input2_{field}"], params[f"input1_{field}"]
+    sign = -1 if op.opcode == "SUB" else 1
+    terms = tuple(sign * requantize_below_one((int(value) + params["input2_offset"]) * (1 << params["left_shift"]),
+                                              params["input2_multiplier"], params["input2_shift"])
+                  for value in fixed.data.reshape(-1)[:period])
+    name = f"op{op.index}_scaled_constant"
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_add_constant_s8",
+        arguments=kernel_arguments("tinyml_add_constant_s8", params="&params", input=tensor_ref(variable),
+                                   scaled_constant=name, period=period, size=elements(y), output=tensor_ref(y)),
+        reads=(variable.index,), writes=(y.index,),
+        summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)}; the constant's "
+                f"{period} scaled term(s) computed at build time",
+        locals=(LocalConst("tinyml_binary_params", "params", c_struct(**params)),),
+        tables=(ConstTable(name, "int32_t", terms),))
 
 
 def binary_params(graph: Graph, op: Operator) -> dict:

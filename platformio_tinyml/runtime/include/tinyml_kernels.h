@@ -92,6 +92,12 @@ typedef struct {
 int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
                          const int8_t *input1, const int8_t *input2, int8_t *output);
 
+/* ADD of a run-time input and a constant whose terms, TFLite's scaled input2 (or minus it, for a
+ * SUB), were computed at build time: output[i] from input[i] (the params' input1) and
+ * scaled_constant[i % period]. `size` is a multiple of `period`. */
+int32_t tinyml_add_constant_s8(const tinyml_binary_params *params, const int8_t *input,
+                               const int32_t *scaled_constant, int32_t period, int32_t size, int8_t *output);
+
 /* ---- batch matmul ------------------------------------------------------------------------- */
 
 typedef struct {

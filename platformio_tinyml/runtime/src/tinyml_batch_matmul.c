@@ -14,6 +14,10 @@
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include "arm_nnsupportfunctions.h"
 #define HELIUM 1
+#elif defined(__ARM_FEATURE_SIMD32)
+#include <arm_acle.h>
+#include <string.h>
+#define SIMD32 1
 #endif
 
 /* Output columns handled at once: an int32 array of this length lives on the stack. */
@@ -28,6 +32,87 @@ typedef struct {
     int32_t rhs_col;        /* elements between its columns */
     int32_t depth;
 } row_operands;
+
+#ifdef SIMD32
+static inline int32_t rotate8(int32_t word)
+{
+    return (int32_t)(((uint32_t)word >> 8) | ((uint32_t)word << 24)); /* one ROR */
+}
+
+/* One dot product of contiguous int8 runs, four depths at a time with two SMLADs: the left bytes
+ * plus their offset and the right bytes as int16 pairs (bytes 0 and 2, then 1 and 3). */
+static uint32_t dot_s8(const int8_t *lhs, const int8_t *rhs, int32_t depth, int32_t lhs_offset, uint32_t total)
+{
+    const int32_t offsets = (int32_t)((uint32_t)(uint16_t)lhs_offset * 0x10001u);
+    int32_t k = 0;
+    for (; k + 4 <= depth; k += 4) {
+        int32_t l, r;
+        memcpy(&l, lhs + k, sizeof l); /* unaligned word loads */
+        memcpy(&r, rhs + k, sizeof r);
+        const int32_t l02 = __sxtab16(offsets, l), l13 = __sxtab16(offsets, rotate8(l));
+        const int32_t r02 = __sxtb16(r), r13 = __sxtb16(rotate8(r));
+        total = (uint32_t)__smlad(l13, r13, __smlad(l02, r02, (int32_t)total));
+    }
+    for (; k < depth; k++) {
+        total += (uint32_t)(lhs[k] + lhs_offset) * (uint32_t)(int32_t)rhs[k];
+    }
+    return total;
+}
+#endif
+
+/* accumulate() through the right operand's rows, for columns `col` elements apart. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void accumulate_columns(const row_operands *in, int32_t *sums, int32_t width, int32_t col)
+{
+    /* Four columns at a time, their sums in registers over the whole depth (a multiply-accumulate
+     * an element instead of a load, a multiply and a store). */
+    const int32_t depth = in->depth, lhs_step = in->lhs_depth, rhs_step = in->rhs_depth;
+    const int32_t lhs_offset = in->lhs_offset;
+    int32_t j = 0;
+    for (; j + 4 <= width; j += 4) {
+        uint32_t a0 = (uint32_t)sums[j], a1 = (uint32_t)sums[j + 1], a2 = (uint32_t)sums[j + 2],
+                 a3 = (uint32_t)sums[j + 3];
+        const int8_t *lhs = in->lhs_row, *rhs = in->rhs + j * col;
+        for (int32_t k = 0; k < depth; k++, lhs += lhs_step, rhs += rhs_step) {
+            const uint32_t value = (uint32_t)(*lhs + lhs_offset);
+            a0 += value * (uint32_t)(int32_t)rhs[0];
+            a1 += value * (uint32_t)(int32_t)rhs[col];
+            a2 += value * (uint32_t)(int32_t)rhs[2 * col];
+            a3 += value * (uint32_t)(int32_t)rhs[3 * col];
+        }
+        sums[j] = (int32_t)a0, sums[j + 1] = (int32_t)a1, sums[j + 2] = (int32_t)a2, sums[j + 3] = (int32_t)a3;
+    }
+    for (; j < width; j++) {
+        uint32_t total = (uint32_t)sums[j];
+        const int8_t *lhs = in->lhs_row, *rhs = in->rhs + j * col;
+        for (int32_t k = 0; k < depth; k++, lhs += lhs_step, rhs += rhs_step) {
+            total += (uint32_t)(*lhs + lhs_offset) * (uint32_t)(int32_t)rhs[0];
+        }
+        sums[j] = (int32_t)total;
+    }
+}
+
+/* Adds each column's sum of products to `sums`. */
+static void accumulate(const row_operands *in, int32_t *sums, int32_t width)
+{
+#ifdef SIMD32
+    if (in->lhs_depth == 1 && in->rhs_depth == 1) {
+        for (int32_t j = 0; j < width; j++) {
+            sums[j] = (int32_t)dot_s8(in->lhs_row, in->rhs + j * in->rhs_col, in->depth, in->lhs_offset,
+                                      (uint32_t)sums[j]);
+        }
+        return;
+    }
+#endif
+    /* The usual layout (columns contiguous) gets its own copy of the loop, with constant offsets. */
+    if (in->rhs_col == 1) {
+        accumulate_columns(in, sums, width, 1);
+    } else {
+        accumulate_columns(in, sums, width, in->rhs_col);
+    }
+}
 
 /* The block's outputs of one row: `sums` holds the row's offset term in every column on entry. */
 static void row_outputs(const tinyml_matmul_params *params, const row_operands *in, int32_t *sums, int32_t width,
@@ -63,17 +148,11 @@ static void row_outputs(const tinyml_matmul_params *params, const row_operands *
         return;
     }
 #endif
-    for (int32_t k = 0; k < in->depth; k++) {
-        const uint32_t value = (uint32_t)(in->lhs_row[k * in->lhs_depth] + in->lhs_offset);
-        const int8_t *rhs_row = in->rhs + k * in->rhs_depth;
-        for (int32_t j = 0; j < width; j++) {
-            sums[j] = (int32_t)((uint32_t)sums[j] + value * (uint32_t)(int32_t)rhs_row[j * in->rhs_col]);
-        }
-    }
+    accumulate(in, sums, width);
+    const tinyml_matmul_params p = *params; /* copied: the int8 stores may alias it */
     for (int32_t j = 0; j < width; j++) {
-        const int32_t scaled =
-            tinyml_requantize(sums[j], params->output_multiplier, params->output_shift) + params->output_offset;
-        out[j] = (int8_t)tinyml_clamp(scaled, params->activation_min, params->activation_max);
+        const int32_t scaled = tinyml_requantize(sums[j], p.output_multiplier, p.output_shift) + p.output_offset;
+        out[j] = (int8_t)tinyml_clamp(scaled, p.activation_min, p.activation_max);
     }
 }
 

@@ -106,3 +106,22 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
         }
     }
 }
+
+int32_t tinyml_add_constant_s8(const tinyml_binary_params *params, const int8_t *input,
+                               const int32_t *scaled_constant, int32_t period, int32_t size, int8_t *output)
+{
+    if (period < 1 || size % period != 0) {
+        return TINYML_KERNEL_ERROR;
+    }
+    const tinyml_binary_params p = *params; /* copied: the int8 stores may alias it */
+    for (int32_t start = 0; start < size; start += period) {
+        for (int32_t i = start, j = 0; j < period; i++, j++) {
+            const int32_t scaled = tinyml_requantize_below_one((input[i] + p.input1_offset) * (1 << p.left_shift),
+                                                               p.input1_multiplier, p.input1_shift);
+            const int32_t sum = tinyml_requantize_below_one(scaled + scaled_constant[j], p.output_multiplier,
+                                                            p.output_shift);
+            output[i] = (int8_t)tinyml_clamp(sum + p.output_offset, p.activation_min, p.activation_max);
+        }
+    }
+    return TINYML_KERNEL_OK;
+}
