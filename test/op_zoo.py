@@ -98,11 +98,11 @@ def add_depthwise(zoo: ZooBuilder, multiplier: int, kernel_hw=None) -> None:
             "dilation_w_factor": 1, "dilation_h_factor": 1})
 
 
-def add_fully_connected(zoo: ZooBuilder, batches: int) -> None:
+def add_fully_connected(zoo: ZooBuilder, batches: int, per_channel: bool = False) -> None:
     rng = zoo.rng
     depth, units = int(rng.integers(1, 65)), int(rng.integers(1, 17))
     x = zoo.graph_input((batches, depth))
-    f, b = zoo.filter_and_bias(x, (units, depth), units, per_channel=False)
+    f, b = zoo.filter_and_bias(x, (units, depth), units, per_channel=per_channel)
     y = zoo.activation_tensor((batches, units))
     zoo.op("FULLY_CONNECTED", (x, f, b), y, "FullyConnectedOptions",
            {"fused_activation_function": str(rng.choice(ACTIVATIONS))})
@@ -163,6 +163,8 @@ def op_zoo(seed: int) -> bytes:
     add_depthwise(zoo, multiplier=int(zoo.rng.integers(2, 4)))
     add_fully_connected(zoo, batches=1)
     add_fully_connected(zoo, batches=int(zoo.rng.integers(2, 4)))
+    add_fully_connected(zoo, batches=1, per_channel=True)  # Keras Dense layers' quantization
+    add_fully_connected(zoo, batches=int(zoo.rng.integers(2, 4)), per_channel=True)
     add_pool(zoo, "AVERAGE_POOL_2D")
     add_pool(zoo, "MAX_POOL_2D")
     add_softmax(zoo)

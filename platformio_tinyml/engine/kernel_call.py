@@ -44,6 +44,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_lut_channels_s8": ("input", "output", "outer", "channels", "inner", "table"),
     "tinyml_softmax_s8": ("input", "rows", "row_size", "exp_table", "output"),
     "tinyml_binary_s8": ("params", "dims", "input1", "input2", "output"),
+    "tinyml_fully_connected_s8": ("input", "weights", "bias", "multiplier", "shift", "rows", "depth", "units",
+                                  "output_offset", "activation_min", "activation_max", "output"),
     "tinyml_add_constant_s8": ("params", "input", "scaled_constant", "period", "size", "output"),
     "tinyml_batch_matmul_s8": ("params", "dims", "lhs", "rhs", "output"),
     "tinyml_reduce_s8": ("params", "dims", "input", "output"),

@@ -4,7 +4,10 @@ over [rows, depth] seen as a 1 x rows image of depth channels: the same sums, ea
 requantized by its own multiplier (input_scale * filter_scale[c] / output_scale in double).
 
 On MVE the per-tensor kernel wants each weight row's sum (TFLite Micro computes it into the arena
-when the model is prepared); here it is computed at build time and kept in flash."""
+when the model is prepared); here it is computed at build time and kept in flash. On the DSP cores a
+single row by per-channel weights goes to our tinyml_fully_connected_s8 instead (CMSIS-NN's 1x1
+convolution is slow for one row; for several, which it takes two at a time, it is faster), the
+input offset times those sums folded into the bias at build time."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import numpy as np
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
+from ..fixed_point import wrap_int32
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
 from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers
 from ..scratch import conv_wrapper_bytes
@@ -81,6 +85,8 @@ def _per_channel(op: Operator, path: KernelPath, x, w, b, y, rows: int, depth: i
     tables = (ConstTable(f"op{op.index}_multiplier", "int32_t", multipliers),
               ConstTable(f"op{op.index}_shift", "int32_t", shifts))
     act_min, act_max = activation_range(op.options["fused_activation_function"], out_scale, out_zp)
+    if path is KernelPath.DSP and rows == 1:
+        return _per_channel_dsp(op, x, w, b, y, rows, depth, units, tables, (out_zp, act_min, act_max), in_zp)
     scratch = conv_wrapper_bytes(path, (1, rows, depth), (1, 1), (1, 1), (0, 0), (1, 1))
     locals_ = (
         LocalConst("cmsis_nn_context", "context", c_struct(buf="NULL", size=scratch)),
@@ -105,3 +111,23 @@ def _per_channel(op: Operator, path: KernelPath, x, w, b, y, rows: int, depth: i
         reads=(x.index,), writes=(y.index,), constants=tuple(t.index for t in (w, b) if t is not None),
         summary=f"{describe(x)} -> {describe(y)}; {rows} x {depth} by {units}, weights per channel",
         locals=locals_, tables=tables, scratch_bytes=scratch)
+
+
+def _per_channel_dsp(op: Operator, x, w, b, y, rows: int, depth: int, units: int, tables, output, in_zp: int):
+    """tinyml_fully_connected_s8: the input offset times each unit's weight sum is folded into the
+    bias at build time (modulo 2^32, as the int32 sum wraps), so the kernel multiplies raw bytes."""
+    out_zp, act_min, act_max = output
+    sums = np.asarray(w.data, dtype=np.int64).reshape(units, depth).sum(axis=1)
+    bias = np.zeros(units, np.int64) if b is None else np.asarray(b.data, dtype=np.int64).reshape(-1)
+    folded = tuple(wrap_int32(int(v)) for v in bias - in_zp * sums)
+    tables = (*tables, ConstTable(f"op{op.index}_folded_bias", "int32_t", folded))
+    arguments = kernel_arguments(
+        "tinyml_fully_connected_s8", input=tensor_ref(x), weights=tensor_ref(w), bias=tables[2].name,
+        multiplier=tables[0].name, shift=tables[1].name, rows=rows, depth=depth, units=units,
+        output_offset=out_zp, activation_min=act_min, activation_max=act_max, output=tensor_ref(y))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_fully_connected_s8", arguments=arguments,
+        reads=(x.index,), writes=(y.index,), constants=(w.index,),
+        summary=f"{describe(x)} -> {describe(y)}; {rows} x {depth} by {units}, weights per channel, "
+                "input offset folded into the bias",
+        tables=tables)

@@ -57,4 +57,35 @@ TINYML_ELEMENT int tinyml_table_refuses(const uint8_t *invalid, int32_t value)
     return (invalid[index >> 3] & (1u << (index & 7u))) != 0;
 }
 
+#if defined(__ARM_FEATURE_SIMD32) && !(defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1))
+#include <arm_acle.h>
+#include <string.h>
+#define TINYML_SIMD32 1
+
+/* Four int8 values as two int16 pairs, bytes 0 and 2 then 1 and 3 (SXTB16, then ROR and SXTB16),
+ * which SMLAD multiplies pairwise. */
+TINYML_ELEMENT int32_t tinyml_ror8(int32_t word)
+{
+    return (int32_t)(((uint32_t)word >> 8) | ((uint32_t)word << 24));
+}
+
+TINYML_ELEMENT int32_t tinyml_bytes13(int32_t word)
+{
+#if defined(__GNUC__)
+    int32_t pairs; /* one SXTB16 with its rotation, which GCC does not combine by itself */
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(pairs) : "r"(word));
+    return pairs;
+#else
+    return __sxtb16(tinyml_ror8(word));
+#endif
+}
+
+TINYML_ELEMENT int32_t tinyml_load4(const int8_t *bytes)
+{
+    int32_t word;
+    memcpy(&word, bytes, sizeof word); /* an unaligned word load */
+    return word;
+}
+#endif
+
 #endif /* TINYML_ELEMENTS_H */

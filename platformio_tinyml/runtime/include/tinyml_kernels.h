@@ -98,6 +98,16 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
 int32_t tinyml_add_constant_s8(const tinyml_binary_params *params, const int8_t *input,
                                const int32_t *scaled_constant, int32_t period, int32_t size, int8_t *output);
 
+/* ---- fully connected ------------------------------------------------------------------------ */
+
+/* FULLY_CONNECTED with weights quantized per output unit (zero points 0): each of `rows` inputs of
+ * `depth` by the [units, depth] weights. `bias` is folded at build time: the layer's bias plus the
+ * input offset times the unit's weight sum, so the products are of the raw int8 values. */
+int32_t tinyml_fully_connected_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                                  const int32_t *multiplier, const int32_t *shift, int32_t rows, int32_t depth,
+                                  int32_t units, int32_t output_offset, int32_t activation_min,
+                                  int32_t activation_max, int8_t *output);
+
 /* ---- batch matmul ------------------------------------------------------------------------- */
 
 typedef struct {

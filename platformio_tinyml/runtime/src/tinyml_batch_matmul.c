@@ -8,16 +8,11 @@
  * time, walking the rows of the right operand (contiguous for the usual layout, adj_y false); on
  * Helium cores sixteen columns at a time in vector registers, requantized as CMSIS-NN's kernels do
  * (TFLite Micro's double rounding). */
-#include "tinyml_fixed_point.h"
-#include "tinyml_kernels.h"
+#include "tinyml_elements.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include "arm_nnsupportfunctions.h"
 #define HELIUM 1
-#elif defined(__ARM_FEATURE_SIMD32)
-#include <arm_acle.h>
-#include <string.h>
-#define SIMD32 1
 #endif
 
 /* Output columns handled at once: an int32 array of this length lives on the stack. */
@@ -33,12 +28,7 @@ typedef struct {
     int32_t depth;
 } row_operands;
 
-#ifdef SIMD32
-static inline int32_t rotate8(int32_t word)
-{
-    return (int32_t)(((uint32_t)word >> 8) | ((uint32_t)word << 24)); /* one ROR */
-}
-
+#ifdef TINYML_SIMD32
 /* One dot product of contiguous int8 runs, four depths at a time with two SMLADs: the left bytes
  * plus their offset and the right bytes as int16 pairs (bytes 0 and 2, then 1 and 3). */
 static uint32_t dot_s8(const int8_t *lhs, const int8_t *rhs, int32_t depth, int32_t lhs_offset, uint32_t total)
@@ -46,11 +36,9 @@ static uint32_t dot_s8(const int8_t *lhs, const int8_t *rhs, int32_t depth, int3
     const int32_t offsets = (int32_t)((uint32_t)(uint16_t)lhs_offset * 0x10001u);
     int32_t k = 0;
     for (; k + 4 <= depth; k += 4) {
-        int32_t l, r;
-        memcpy(&l, lhs + k, sizeof l); /* unaligned word loads */
-        memcpy(&r, rhs + k, sizeof r);
-        const int32_t l02 = __sxtab16(offsets, l), l13 = __sxtab16(offsets, rotate8(l));
-        const int32_t r02 = __sxtb16(r), r13 = __sxtb16(rotate8(r));
+        const int32_t l = tinyml_load4(lhs + k), r = tinyml_load4(rhs + k);
+        const int32_t l02 = __sxtab16(offsets, l), l13 = __sxtab16(offsets, tinyml_ror8(l));
+        const int32_t r02 = __sxtb16(r), r13 = tinyml_bytes13(r);
         total = (uint32_t)__smlad(l13, r13, __smlad(l02, r02, (int32_t)total));
     }
     for (; k < depth; k++) {
@@ -97,7 +85,7 @@ static inline void accumulate_columns(const row_operands *in, int32_t *sums, int
 /* Adds each column's sum of products to `sums`. */
 static void accumulate(const row_operands *in, int32_t *sums, int32_t width)
 {
-#ifdef SIMD32
+#ifdef TINYML_SIMD32
     if (in->lhs_depth == 1 && in->rhs_depth == 1) {
         for (int32_t j = 0; j < width; j++) {
             sums[j] = (int32_t)dot_s8(in->lhs_row, in->rhs + j * in->rhs_col, in->depth, in->lhs_offset,
