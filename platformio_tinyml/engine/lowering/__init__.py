@@ -96,7 +96,10 @@ def _grouped_steps(graph: Graph, path: KernelPath) -> dict[int, KernelCall | Non
     that cannot be lowered (its table too large, say) is looked for again without its first op, so
     a scale after a wide bias add still becomes a table of its own."""
     grouped: dict[int, KernelCall | None] = {}
-    for find, lower in ((find_row_groups, lower_row_group), (find_table_groups, lower_table_group)):
+    groupings = [(find_table_groups, lower_table_group)]
+    if path is not KernelPath.MVE:  # Helium's vector kernels run a row group's ops faster one by one
+        groupings.insert(0, (find_row_groups, lower_row_group))
+    for find, lower in groupings:
         left_out: set[int] = set()
         retry = True
         while retry:

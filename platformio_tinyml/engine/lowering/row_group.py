@@ -19,21 +19,18 @@ from ..op_groups import OpGroup
 from ..reference_tables import ReferenceUnavailable, reference_table
 from ..row_groups import REDUCTIONS, row_shapes
 from ..symbols import tensor_ref, tensor_symbol
-from .elementwise import binary_params
+from .elementwise import BINARY_OPS, binary_params
 from .operands import OpNotSupported, describe, per_tensor_quantization
 from .reduce import reduce_params
 
 # Stack bytes the row buffers of one group may take; above it the ops run one by one.
 MAX_ROW_BUFFER_BYTES = 512
 ROW_LOOP = "generated row loop"  # the KernelCall's function: its body is generated, not a call
-FUNCTIONS = {"ADD": "+", "SUB": "-", "MUL": "*", "SQUARED_DIFFERENCE": "(a-b)^2"}
 
 
 def lower_row_group(graph: Graph, group: OpGroup, path: KernelPath) -> KernelCall | None:
-    """The group's kernel call, at its last op; None when the ops are better run one by one: on
-    Helium, whose vector kernels run the ops one by one faster than this scalar loop."""
-    if path is KernelPath.MVE:
-        return None
+    """The group's kernel call, at its last op; None when the ops are better run one by one (row
+    buffers too large for the stack, an op the reference refuses)."""
     try:
         return _RowLoop(graph, group).call()
     except (OpNotSupported, ReferenceUnavailable):
@@ -123,7 +120,7 @@ class _RowLoop:
     def element_lines(self, op: Operator, number: int) -> list[str]:
         out = self.name(op.outputs[0])
         note = f"/* op {op.index} {op.opcode} */"
-        if op.opcode in FUNCTIONS:
+        if op.opcode in BINARY_OPS:
             self.locals.append(LocalConst("tinyml_binary_params", f"op{op.index}_params",
                                           c_struct(**binary_params(self.graph, op))))
             a, b = (self.value(i, number) for i in op.inputs)

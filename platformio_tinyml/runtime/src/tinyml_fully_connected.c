@@ -1,12 +1,12 @@
 /* FULLY_CONNECTED with per-unit weight scales, as TFLite Micro's reference computes it: for each
  * unit, bias + sum_k (input[k] + input_offset) * weights[k], requantized by the unit's multiplier
  * and shift. The build folds input_offset * sum_k weights[k] into the bias, so the loop multiplies
- * raw bytes: on the DSP cores four units at a time, four depths a step with SMLAD. Sums wrap modulo 2^32 (TFLite Micro's
- * int32 sum whenever that fits). */
+ * raw bytes: on the DSP cores four units at a time, four depths a step with SMLAD. Sums wrap
+ * modulo 2^32 (TFLite Micro's int32 sum whenever that fits). */
 #include "tinyml_elements.h"
 
 typedef struct {
-    int32_t depth, units, output_offset, activation_min, activation_max;
+    int32_t depth, output_offset, activation_min, activation_max;
     const int32_t *bias, *multiplier, *shift;
 } layer;
 
@@ -52,7 +52,7 @@ int32_t tinyml_fully_connected_s8(const int8_t *input, const int8_t *weights, co
                                   int32_t units, int32_t output_offset, int32_t activation_min,
                                   int32_t activation_max, int8_t *output)
 {
-    const layer l = {depth, units, output_offset, activation_min, activation_max, bias, multiplier, shift};
+    const layer l = {depth, output_offset, activation_min, activation_max, bias, multiplier, shift};
     for (int32_t r = 0; r < rows; r++, input += depth, output += units) {
         int32_t unit = 0;
 #ifdef TINYML_SIMD32
