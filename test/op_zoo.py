@@ -583,3 +583,28 @@ def transformer_op_zoo(seed: int) -> bytes:
     add_layer_norm(zoo, onnx_style=True)
     add_constant_operands(zoo)
     return zoo.model()
+
+
+def add_extremum(zoo: ZooBuilder, opcode: str, constant_second: bool, same_quantization: bool) -> None:
+    """MAXIMUM / MINIMUM, broadcasting; a converter gives inputs and output one quantization, but
+    TFLite Micro compares the raw values whatever they are, and so must we."""
+    a_shape, b_shape, out_shape = broadcastable_pair(zoo.rng, 4)
+    a = zoo.graph_input(a_shape)
+    quant = zoo.tensors[a].scale[0], zoo.tensors[a].zero_point[0]
+    if constant_second:
+        b = int8_constant(zoo, b_shape, *quant) if same_quantization else int8_constant(zoo, b_shape)
+    else:
+        b = zoo.activation_tensor(b_shape, *quant) if same_quantization else zoo.activation_tensor(b_shape)
+        zoo.inputs.append(b)
+    y = zoo.activation_tensor(out_shape, *quant) if same_quantization else zoo.activation_tensor(out_shape)
+    zoo.op(opcode, (a, b), y, "MaximumMinimumOptions")
+
+
+def more_ops_zoo(seed: int) -> bytes:
+    """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
+    zoo = ZooBuilder(seed)
+    for opcode in ("MAXIMUM", "MINIMUM"):
+        for constant_second in (False, True):
+            for same_quantization in (True, False):
+                add_extremum(zoo, opcode, constant_second, same_quantization)
+    return zoo.model()

@@ -3,7 +3,7 @@
 
 One firmware per (board, model) runs 20 random inputs; each board's project folder is reused so
 CMSIS-NN is compiled once per board. Models: the shared ones, random op zoos of the CMSIS-NN ops
-(zoo*) and of our own kernels (tzoo*), a tiny ViT-style transformer and its linear-attention
+(zoo*), of our own kernels (tzoo*) and of the ops added for coverage (mzoo*), a tiny ViT-style transformer and its linear-attention
 variant built without TensorFlow, and a Keras MultiHeadAttention + LayerNormalization model
 converted by the package's own pipeline (needs TensorFlow)."""
 
@@ -14,7 +14,7 @@ import pytest
 
 from conftest import shared_model_path
 from model_fixtures import conversion_cache, float_models, requires_tensorflow
-from op_zoo import op_zoo, transformer_op_zoo
+from op_zoo import more_ops_zoo, op_zoo, transformer_op_zoo
 from tiny_transformer import tiny_transformer
 from platformio_tinyml.engine_firmware import (inference_main, kernel_path_printed, parse_outputs, random_cases,
                                                reference_outputs, run_firmware, write_engine, write_project)
@@ -26,6 +26,7 @@ BOARD_PATHS = {"native": "plain C", "nrf52840": "DSP", "corstone300": "MVE"}
 SHARED_MODELS = ["hello_world_int8", "kws_ref_model", "micro_speech_quantized", "pretrainedResnet_quant"]
 ZOO_SEEDS = [1, 2]
 TRANSFORMER_ZOO_SEEDS = [1, 2]
+MORE_OPS_ZOO_SEEDS = [1]
 CASES = 20
 
 
@@ -74,6 +75,8 @@ def model_bytes(name: str, request=None) -> bytes:
         return op_zoo(int(name[3:]))
     if name.startswith("tzoo"):
         return transformer_op_zoo(int(name[4:]))
+    if name.startswith("mzoo"):
+        return more_ops_zoo(int(name[4:]))
     if name == "tiny_transformer":
         return tiny_transformer(0)
     if name == "linear_attention":
@@ -98,6 +101,7 @@ def mismatches(model, expected, printed) -> list[str]:
 
 KERAS = pytest.param("keras_transformer", marks=requires_tensorflow)
 MODELS = (SHARED_MODELS + [f"zoo{seed}" for seed in ZOO_SEEDS] + [f"tzoo{seed}" for seed in TRANSFORMER_ZOO_SEEDS]
+          + [f"mzoo{seed}" for seed in MORE_OPS_ZOO_SEEDS]
           + ["tiny_transformer", "linear_attention", KERAS])
 
 

@@ -55,6 +55,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_quantize_f32_s8": ("input", "output", "size", "scale", "zero_point"),
     "tinyml_neg_f32": ("input", "output", "size"),
     "tinyml_div_f32": ("dims", "input1", "input2", "output", "activation_min", "activation_max"),
+    "tinyml_extremum_s8": ("dims", "input1", "input2", "output", "maximum"),
 }
 
 

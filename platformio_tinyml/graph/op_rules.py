@@ -43,6 +43,8 @@ OP_RULES: dict[str, OpRule] = {
     "MUL": _rule(2, 2, "MulOptions", **_BINARY),
     "DIV": _rule(2, 2, "DivOptions", **_BINARY),
     "SQUARED_DIFFERENCE": _rule(2, 2, "SquaredDifferenceOptions", **_BINARY),
+    "MAXIMUM": _rule(2, 2, "MaximumMinimumOptions", **_BINARY),
+    "MINIMUM": _rule(2, 2, "MaximumMinimumOptions", **_BINARY),
     "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "BATCH_MATMUL": _rule(2, 2, "BatchMatMulOptions", same_type=(0,)),
@@ -71,7 +73,7 @@ OP_RULES: dict[str, OpRule] = {
 # Ops computing one output element per element: the output has input 0's shape, or the broadcast of
 # inputs 0 and 1 (see elementwise_checks).
 UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
-BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE"})
+BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"})
 
 # Ops that convolve: (weights position, bias position, the filter dimension TFLite Micro quantizes
 # per channel along). Their weights and bias types follow the input's (see WEIGHT_TYPES).

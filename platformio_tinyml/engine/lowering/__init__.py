@@ -19,7 +19,7 @@ from .conv_2d import lower_conv_2d
 from .data_movement import (lower_concatenation, lower_gather, lower_pad, lower_strided_slice,
                             lower_transpose)
 from .depthwise_conv_2d import lower_depthwise_conv_2d
-from .elementwise import lower_binary, lower_div
+from .elementwise import lower_binary, lower_div, lower_extremum
 from .fully_connected import lower_fully_connected
 from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported, operand_problem
@@ -43,7 +43,9 @@ LOWERINGS = {
     "FULLY_CONNECTED": lower_fully_connected,
     "GATHER": lower_gather,
     "MAX_POOL_2D": lower_pool_2d,
+    "MAXIMUM": lower_extremum,
     "MEAN": lower_reduce,
+    "MINIMUM": lower_extremum,
     "MUL": lower_binary,
     "NEG": lower_neg,
     "PAD": lower_pad,

@@ -1,4 +1,4 @@
-"""ADD, SUB, MUL, SQUARED_DIFFERENCE (int8); DIV (float32 only: int8 DIV is refused).
+"""ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM (int8); DIV (float32 only: int8 DIV is refused).
 
 Off Helium, an ADD (or a SUB) of a constant that repeats along the output's leading dims (a bias
 along the last axis, a scalar, a positional embedding of the output's shape) goes to
@@ -7,7 +7,8 @@ and MUL go to CMSIS-NN's arm_elementwise_add_s8 / _mul_s8. Everything else that 
 (TFLite's rules: shapes aligned on the right, a dimension of 1 repeats), and SUB and
 SQUARED_DIFFERENCE, go to our tinyml_binary_s8 with per-input strides (0 where broadcast); on Helium
 it runs four elements a vector.
-DIV on float32 (a DEQUANTIZE -> DIV -> QUANTIZE island) goes to tinyml_div_f32, broadcasting the same way."""
+DIV on float32 (a DEQUANTIZE -> DIV -> QUANTIZE island) goes to tinyml_div_f32 and MAXIMUM / MINIMUM to
+tinyml_extremum_s8, broadcasting the same way."""
 
 from __future__ import annotations
 
@@ -214,11 +215,26 @@ def lower_div(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if activation not in FLOAT_ACTIVATION_RANGES:
         raise OpNotSupported(f"fused activation {activation} is not supported")
     low, high = FLOAT_ACTIVATION_RANGES[activation]
+    return _broadcast_call(op, "tinyml_div_f32", a, b, y, f"{describe(a)} / {describe(b)} -> {describe(y)} (float)",
+                           activation_min=c_float(low), activation_max=c_float(high))
+
+
+def lower_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """MAXIMUM, MINIMUM: on the raw int8 values, broadcasting, as TFLite Micro's reference (which
+    reads no quantization: a converter gives inputs and output the same)."""
+    a, b, y = _operands(graph, op)
+    name = op.opcode.lower()
+    return _broadcast_call(op, "tinyml_extremum_s8", a, b, y, f"{name}({describe(a)}, {describe(b)}) -> {describe(y)}",
+                           maximum=int(op.opcode == "MAXIMUM"))
+
+
+def _broadcast_call(op: Operator, function: str, a: Tensor, b: Tensor, y: Tensor, summary: str,
+                    **arguments) -> KernelCall:
+    """A call of a kernel taking (dims, input1, input2, output, ...) with tinyml_broadcast_dims."""
     locals_ = (LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))),)
     return KernelCall(
-        op_index=op.index, opcode=op.opcode, function="tinyml_div_f32",
-        arguments=kernel_arguments("tinyml_div_f32", dims="&dims", input1=tensor_ref(a), input2=tensor_ref(b),
-                                   output=tensor_ref(y), activation_min=c_float(low), activation_max=c_float(high)),
+        op_index=op.index, opcode=op.opcode, function=function,
+        arguments=kernel_arguments(function, dims="&dims", input1=tensor_ref(a), input2=tensor_ref(b),
+                                   output=tensor_ref(y), **arguments),
         reads=tuple(t.index for t in (a, b) if t.data is None), writes=(y.index,),
-        constants=tuple(t.index for t in (a, b) if t.data is not None),
-        summary=f"{describe(a)} / {describe(b)} -> {describe(y)} (float)", locals=locals_)
+        constants=tuple(t.index for t in (a, b) if t.data is not None), summary=summary, locals=locals_)

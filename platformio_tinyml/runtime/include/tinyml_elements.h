@@ -16,6 +16,24 @@
 #define TINYML_ELEMENT static inline
 #endif
 
+/* The broadcast odometer over all but the innermost dim: moves both inputs' offsets to the next
+ * innermost run; 0 when every run is done. `index` starts all zeros. */
+TINYML_ELEMENT int tinyml_broadcast_next_run(const tinyml_broadcast_dims *dims, int32_t *index, int32_t *offset1,
+                                             int32_t *offset2)
+{
+    for (int32_t d = dims->rank - 2; d >= 0; d--) {
+        *offset1 += dims->input1_strides[d];
+        *offset2 += dims->input2_strides[d];
+        if (++index[d] < dims->dims[d]) {
+            return 1;
+        }
+        *offset1 -= dims->input1_strides[d] * dims->dims[d];
+        *offset2 -= dims->input2_strides[d] * dims->dims[d];
+        index[d] = 0;
+    }
+    return 0;
+}
+
 /* ADD, SUB, MUL or SQUARED_DIFFERENCE of two raw int8 values (x1, x2), clamped to the activation. */
 TINYML_ELEMENT int32_t tinyml_binary_element(const tinyml_binary_params *p, int32_t x1, int32_t x2)
 {

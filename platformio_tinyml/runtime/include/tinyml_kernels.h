@@ -92,6 +92,11 @@ typedef struct {
 int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
                          const int8_t *input1, const int8_t *input2, int8_t *output);
 
+/* MAXIMUM (maximum = 1) or MINIMUM (0) of two int8 tensors with broadcasting, on the raw values as
+ * TFLite Micro's reference does (its kernel reads no quantization). */
+int32_t tinyml_extremum_s8(const tinyml_broadcast_dims *dims, const int8_t *input1, const int8_t *input2,
+                           int8_t *output, int32_t maximum);
+
 /* ADD of a run-time input and a constant whose terms, TFLite's scaled input2 (or minus it, for a
  * SUB), were computed at build time: output[i] from input[i] (the params' input1) and
  * scaled_constant[i % period]. `size` is a multiple of `period`. */

@@ -2,7 +2,7 @@
  * TFLite Micro's reference: QUANTIZE float -> int8, NEG, DIV. */
 #include <math.h>
 
-#include "tinyml_kernels.h"
+#include "tinyml_elements.h"
 
 int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
                                int32_t zero_point)
@@ -40,7 +40,7 @@ int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, c
     const int32_t stride1 = dims->input1_strides[rank - 1];
     const int32_t stride2 = dims->input2_strides[rank - 1];
     int32_t offset1 = 0, offset2 = 0;
-    for (;;) {
+    do {
         const float *a = input1 + offset1;
         const float *b = input2 + offset2;
         for (int32_t i = 0; i < inner; i++) {
@@ -49,19 +49,6 @@ int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, c
             value = value < activation_min ? activation_min : value;
             *output++ = activation_max < value ? activation_max : value;
         }
-        int32_t d = rank - 2;
-        for (; d >= 0; d--) {
-            offset1 += dims->input1_strides[d];
-            offset2 += dims->input2_strides[d];
-            if (++index[d] < dims->dims[d]) {
-                break;
-            }
-            offset1 -= dims->input1_strides[d] * dims->dims[d];
-            offset2 -= dims->input2_strides[d] * dims->dims[d];
-            index[d] = 0;
-        }
-        if (d < 0) {
-            return TINYML_KERNEL_OK;
-        }
-    }
+    } while (tinyml_broadcast_next_run(dims, index, &offset1, &offset2));
+    return TINYML_KERNEL_OK;
 }
