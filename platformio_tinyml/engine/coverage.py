@@ -1,0 +1,67 @@
+"""The README's op coverage table: every builtin op the engine lowers, the types it runs them in and
+whose kernel does the work. The ops are the lowering registry's own (a test keeps KERNELS equal to
+it), so the table cannot list an op the engine does not run, nor leave one out.
+
+    print(coverage_markdown())   # what scripts/op_coverage prints and the README holds
+"""
+
+from __future__ import annotations
+
+from .lowering import LOWERINGS
+from .lowering.lut import TABLE_OPS
+
+_TABLE = "ours: a 256-entry table computed at build time by TFLite Micro's reference"
+_ALIAS = "none: the output aliases the input"
+
+# op -> whose kernel runs it ("CMSIS-NN" for CMSIS-NN's, "ours" for the runtime's own), in int8 unless
+# TYPES says otherwise.
+KERNELS: dict[str, str] = {
+    "ADD": "CMSIS-NN (same shapes); ours (broadcasting, a constant's terms at build time)",
+    "AVERAGE_POOL_2D": "CMSIS-NN",
+    "BATCH_MATMUL": "ours",
+    "CONCATENATION": "ours",
+    "CONV_2D": "CMSIS-NN",
+    "DEPTHWISE_CONV_2D": "CMSIS-NN",
+    "DEQUANTIZE": "ours (or a table into the float op after it)",
+    "DIV": "ours",
+    "EXPAND_DIMS": _ALIAS,
+    "FULLY_CONNECTED": "CMSIS-NN; ours for one row of per-channel weights on the DSP cores",
+    "GATHER": "ours",
+    "MAX_POOL_2D": "CMSIS-NN",
+    "MAXIMUM": "ours",
+    "MEAN": "ours",
+    "MINIMUM": "ours",
+    "MUL": "CMSIS-NN (same shapes); ours (broadcasting)",
+    "NEG": "ours",
+    "PAD": "ours",
+    "PADV2": "ours",
+    "RESHAPE": _ALIAS,
+    "SOFTMAX": "ours: exponentials from a build-time table, CMSIS-NN's arithmetic around them",
+    "SQUARED_DIFFERENCE": "ours",
+    "SQUEEZE": _ALIAS,
+    "STRIDED_SLICE": "ours",
+    "SUB": "ours",
+    "SUM": "ours",
+    "TRANSPOSE": "ours",
+    **{opcode: _TABLE for opcode in TABLE_OPS if opcode != "QUANTIZE"},
+    "QUANTIZE": "ours (from float32); int8 to int8 by " + _TABLE.removeprefix("ours: "),
+}
+
+# The types an op runs in where they are not int8 in, int8 out.
+TYPES = {"DEQUANTIZE": "int8 -> float32", "DIV": "float32 (int8 DIV: not yet)", "NEG": "float32",
+         "QUANTIZE": "float32 -> int8, int8 -> int8"}
+
+# Ops the engine runs with int16 activations (int16x8 models): none yet.
+INT16_OPS: frozenset[str] = frozenset()
+
+
+def coverage_rows() -> list[tuple[str, str, str, str]]:
+    """(op, types, int16 activations, kernel) for every op the engine lowers, by name."""
+    return [(opcode, TYPES.get(opcode, "int8"), "yes" if opcode in INT16_OPS else "no", KERNELS[opcode])
+            for opcode in sorted(LOWERINGS)]
+
+
+def coverage_markdown() -> str:
+    lines = ["| op | types | int16 activations | kernel |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(row)} |" for row in coverage_rows()]
+    return "\n".join(lines) + "\n"
