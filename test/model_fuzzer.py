@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from model_edits import specs
-from op_zoo import op_zoo, transformer_op_zoo
+from op_zoo import more_ops_zoo, op_zoo, transformer_op_zoo
 from platformio_tinyml import pipeline
 from platformio_tinyml.convert import cache
 from platformio_tinyml.engine import generate_engine
@@ -71,8 +71,8 @@ OPCODES = tuple(sorted(set(BUILTIN_OPERATORS.values())))
 
 def base_models(shared: Path | None, examples: bool = True) -> dict[str, bytes]:
     """The models mutated: the shared third-party ones where present, the examples' int8 models where
-    a build has converted them (the conversion cache), and int8 models the tests make (a CNN op zoo
-    and a transformer op zoo) everywhere."""
+    a build has converted them (the conversion cache), and int8 models the tests make (a CNN op zoo,
+    a transformer op zoo and the added ops' zoo) everywhere."""
     models = {}
     for name in SHARED_MODELS:
         if shared is not None and (shared / name).is_file():
@@ -81,6 +81,7 @@ def base_models(shared: Path | None, examples: bool = True) -> dict[str, bytes]:
         models.update(example_int8_models())
     models["op_zoo_1.tflite"] = op_zoo(1)
     models["transformer_op_zoo_2.tflite"] = transformer_op_zoo(2)
+    models["more_ops_zoo_3.tflite"] = more_ops_zoo(3)
     return models
 
 

@@ -600,6 +600,62 @@ def add_extremum(zoo: ZooBuilder, opcode: str, constant_second: bool, same_quant
     zoo.op(opcode, (a, b), y, "MaximumMinimumOptions")
 
 
+def add_slice(zoo: ZooBuilder) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 5)), 1, 6)
+    x = zoo.graph_input(shape)
+    begin = [int(rng.integers(0, d)) for d in shape]
+    size = [-1 if rng.random() < 0.3 else int(rng.integers(1, d - b + 1)) for d, b in zip(shape, begin)]
+    out = tuple(d - b if s == -1 else s for d, b, s in zip(shape, begin, size))
+    quant = zoo.tensors[x].scale[0], zoo.tensors[x].zero_point[0]
+    zoo.op("SLICE", (x, int32_constant(zoo, begin), int32_constant(zoo, size)), zoo.activation_tensor(out, *quant),
+           "SliceOptions")
+
+
+def add_pack(zoo: ZooBuilder, count: int) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+    first = zoo.graph_input(shape)
+    quant = zoo.tensors[first].scale[0], zoo.tensors[first].zero_point[0]
+    inputs = [first]
+    for _ in range(count - 1):
+        inputs.append(zoo.activation_tensor(shape, *quant))
+        zoo.inputs.append(inputs[-1])
+    axis = int(rng.integers(-len(shape) - 1, len(shape) + 1))
+    at = axis + len(shape) + 1 if axis < 0 else axis
+    out = zoo.activation_tensor(tuple(shape[:at]) + (count,) + tuple(shape[at:]), *quant)
+    zoo.op("PACK", inputs, out, "PackOptions", {"values_count": count, "axis": axis})
+
+
+def add_split(zoo: ZooBuilder, opcode: str) -> None:
+    """SPLIT, SPLIT_V (one size -1) or UNPACK of one input into several outputs."""
+    rng = zoo.rng
+    rank = int(rng.integers(1, 5))
+    shape = list(random_shape(rng, rank, 1, 5))
+    axis = int(rng.integers(0, rank))
+    parts = int(rng.integers(2, 4))
+    shape[axis] = parts * int(rng.integers(1, 3)) if opcode == "SPLIT" else shape[axis] + parts
+    x = zoo.graph_input(shape)
+    quant = zoo.tensors[x].scale[0], zoo.tensors[x].zero_point[0]
+    signed_axis = axis - rank if rng.random() < 0.5 else axis
+    if opcode == "UNPACK":
+        shapes = [shape[:axis] + shape[axis + 1:]] * shape[axis]
+        inputs, options_type, options = (x,), "UnpackOptions", {"num": shape[axis], "axis": signed_axis}
+    elif opcode == "SPLIT":
+        shapes = [shape[:axis] + [shape[axis] // parts] + shape[axis + 1:]] * parts
+        inputs, options_type, options = (int32_constant(zoo, [signed_axis]), x), "SplitOptions", {"num_splits": parts}
+    else:
+        cuts = sorted(rng.choice(np.arange(1, shape[axis]), size=parts - 1, replace=False).tolist())
+        sizes = [b - a for a, b in zip([0] + cuts, cuts + [shape[axis]])]
+        shapes = [shape[:axis] + [size] + shape[axis + 1:] for size in sizes]
+        sizes[int(rng.integers(0, parts))] = -1
+        inputs = (x, int32_constant(zoo, sizes), int32_constant(zoo, [signed_axis]))
+        options_type, options = "SplitVOptions", {"num_splits": parts}
+    outputs = tuple(zoo.activation_tensor(s, *quant) for s in shapes)
+    zoo.ops.append(OpSpec(opcode, tuple(inputs), outputs, options_type, options))
+    zoo.outputs.extend(outputs)
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -607,4 +663,10 @@ def more_ops_zoo(seed: int) -> bytes:
         for constant_second in (False, True):
             for same_quantization in (True, False):
                 add_extremum(zoo, opcode, constant_second, same_quantization)
+    for _ in range(3):
+        add_slice(zoo)
+    for count in (1, 2, 3):
+        add_pack(zoo, count)
+    for opcode in ("SPLIT", "SPLIT_V", "UNPACK", "SPLIT", "SPLIT_V", "UNPACK"):
+        add_split(zoo, opcode)
     return zoo.model()

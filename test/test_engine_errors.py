@@ -13,8 +13,9 @@ def test_supported_ops():
     assert supported_ops() == {
         "ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
         "DEQUANTIZE", "DIV", "ELU", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC",
-        "MAX_POOL_2D", "MAXIMUM", "MEAN", "MINIMUM", "MUL", "NEG", "PAD", "PADV2", "QUANTIZE", "RELU", "RELU6", "RESHAPE", "RSQRT", "SOFTMAX",
-        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE"}
+        "MAX_POOL_2D", "MAXIMUM", "MEAN", "MINIMUM", "MUL", "NEG", "PACK", "PAD", "PADV2", "QUANTIZE", "RELU",
+        "RELU6", "RESHAPE", "RSQRT", "SLICE", "SOFTMAX", "SPLIT", "SPLIT_V",
+        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "UNPACK"}
 
 
 def model_with_problems() -> bytes:

@@ -38,7 +38,9 @@ def _count_problems(op: Operator, rule: OpRule) -> list[str]:
     if not fewest <= len(op.inputs) <= most:
         wanted = f"{fewest}" if fewest == most else f"{fewest} or {most}" if most - fewest == 1 else f"at least {fewest}"
         details.append(f"{op_label(op)} has {len(op.inputs)} inputs; {op.opcode} takes {wanted}")
-    if len(op.outputs) != 1:
+    if rule.several_outputs and not op.outputs:
+        details.append(f"{op_label(op)} has no outputs; {op.opcode} has at least 1")
+    elif not rule.several_outputs and len(op.outputs) != 1:
         details.append(f"{op_label(op)} has {len(op.outputs)} outputs; {op.opcode} has exactly 1")
     for position, index in enumerate(op.inputs):
         if index == -1 and position not in rule.optional:

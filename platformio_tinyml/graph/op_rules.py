@@ -22,10 +22,12 @@ class OpRule(NamedTuple):
     optional: frozenset[int] = frozenset()   # input positions that may be -1 (absent)
     options_required: bool = False           # False: NONE is accepted and means the defaults
     same_type: tuple[int, ...] = (0,)        # input positions whose type must equal output 0's
+    several_outputs: bool = False            # False: exactly one output; True: at least one
 
 
-def _rule(fewest: int, most: int, options: str, optional=(), required=False, same_type=(0,)) -> OpRule:
-    return OpRule((fewest, most), options, frozenset(optional), required, tuple(same_type))
+def _rule(fewest: int, most: int, options: str, optional=(), required=False, same_type=(0,),
+          several_outputs=False) -> OpRule:
+    return OpRule((fewest, most), options, frozenset(optional), required, tuple(same_type), several_outputs)
 
 
 def _own_options(opcode: str) -> str:
@@ -65,6 +67,11 @@ OP_RULES: dict[str, OpRule] = {
     "SOFTMAX": _rule(1, 1, "SoftmaxOptions", required=True, same_type=()),
     "SQUEEZE": _rule(1, 1, "SqueezeOptions"),
     "STRIDED_SLICE": _rule(3, 4, "StridedSliceOptions"),
+    "SLICE": _rule(3, 3, "SliceOptions"),
+    "PACK": _rule(1, MANY, "PackOptions"),
+    "UNPACK": _rule(1, 1, "UnpackOptions", several_outputs=True),
+    "SPLIT": _rule(2, 2, "SplitOptions", same_type=(1,), several_outputs=True),
+    "SPLIT_V": _rule(3, 3, "SplitVOptions", several_outputs=True),
     "TRANSPOSE": _rule(2, 2, "TransposeOptions"),
     "LEAKY_RELU": _rule(1, 1, "LeakyReluOptions"),
     **{opcode: _rule(1, 1, _own_options(opcode), same_type=()) for opcode in _UNARY_TABLE},

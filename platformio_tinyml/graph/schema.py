@@ -282,6 +282,11 @@ OPTIONS_FIELDS = {
     'PadOptions': (),
     'SquaredDifferenceOptions': (),
     'DivOptions': (_ACTIVATION,),
+    'PackOptions': (_Field('values_count', INT32), _Field('axis', INT32)),
+    'UnpackOptions': (_Field('num', INT32), _Field('axis', INT32)),
+    'SplitOptions': (_Field('num_splits', INT32),),
+    'SplitVOptions': (_Field('num_splits', INT32),),
+    'SliceOptions': (),
 }
 
 

@@ -16,8 +16,8 @@ from ..row_groups import find_row_groups
 from ..table_groups import find_table_groups
 from .batch_matmul import lower_batch_matmul
 from .conv_2d import lower_conv_2d
-from .data_movement import (lower_concatenation, lower_gather, lower_pad, lower_strided_slice,
-                            lower_transpose)
+from .data_movement import (lower_concatenation, lower_gather, lower_pack, lower_pad, lower_slice, lower_split,
+                            lower_strided_slice, lower_transpose)
 from .depthwise_conv_2d import lower_depthwise_conv_2d
 from .elementwise import lower_binary, lower_div, lower_extremum
 from .fully_connected import lower_fully_connected
@@ -48,16 +48,21 @@ LOWERINGS = {
     "MINIMUM": lower_extremum,
     "MUL": lower_binary,
     "NEG": lower_neg,
+    "PACK": lower_pack,
     "PAD": lower_pad,
     "PADV2": lower_pad,
     "RESHAPE": lower_reshape,
+    "SLICE": lower_slice,
     "SOFTMAX": lower_softmax,
+    "SPLIT": lower_split,
+    "SPLIT_V": lower_split,
     "SQUARED_DIFFERENCE": lower_binary,
     "SQUEEZE": lower_reshape,
     "STRIDED_SLICE": lower_strided_slice,
     "SUB": lower_binary,
     "SUM": lower_reduce,
     "TRANSPOSE": lower_transpose,
+    "UNPACK": lower_split,
     **{opcode: lower_table_op for opcode in TABLE_OPS},
 }
 

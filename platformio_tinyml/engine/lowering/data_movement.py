@@ -1,7 +1,8 @@
 """Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8):
-TRANSPOSE (permuted input strides), STRIDED_SLICE (scaled strides from a start offset),
-CONCATENATION (each input into its place), PAD / PADV2 (a fill, then the input into the middle);
-GATHER (tinyml_gather_s8). Like TFLite Micro, none of them requantizes."""
+TRANSPOSE (permuted input strides), STRIDED_SLICE and SLICE (scaled strides from a start offset),
+CONCATENATION and PACK (each input into its place), SPLIT, SPLIT_V and UNPACK (each output from its
+place), PAD / PADV2 (a fill, then the input into the middle); GATHER (tinyml_gather_s8). Like
+TFLite Micro, none of them requantizes."""
 
 from __future__ import annotations
 
@@ -156,6 +157,116 @@ def lower_concatenation(graph: Graph, op: Operator, path: KernelPath) -> KernelC
         op_index=op.index, opcode=op.opcode, function=calls[0][0], arguments=calls[0][1],
         more_calls=tuple(calls[1:]), reads=reads, writes=(y.index,), constants=constants,
         summary=" ++ ".join(describe(t) for t in inputs) + f" -> {describe(y)} along axis {axis}",
+        locals=tuple(locals_))
+
+
+def _same_quantization(tensors: list[Tensor], y: Tensor) -> None:
+    for tensor in tensors:
+        if per_tensor_quantization(tensor) != per_tensor_quantization(y):
+            raise OpNotSupported(f"'{tensor.name}' is quantized unlike '{y.name}' (TFLite Micro copies the bytes, "
+                                 "so a converter makes them equal)")
+
+
+def _axis(op: Operator, value: int, rank: int) -> int:
+    axis = value + rank if value < 0 else value
+    if not 0 <= axis < rank:
+        raise OpNotSupported(f"axis {value} outside a rank-{rank} tensor")
+    return axis
+
+
+def lower_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """SLICE: begin and size per axis (a size of -1 runs to the end), stride 1."""
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    begin = constant_ints(graph, op, 1, "begin")
+    size = constant_ints(graph, op, 2, "size")
+    rank = len(x.shape)
+    if not len(begin) == len(size) == rank:
+        raise OpNotSupported(f"begin {list(begin)} and size {list(size)} do not fit a rank-{rank} input")
+    counts = tuple(x.shape[d] - begin[d] if size[d] == -1 else size[d] for d in range(rank))
+    if any(b < 0 or c < 0 or b + c > n for b, c, n in zip(begin, counts, x.shape)):
+        raise OpNotSupported(f"begin {list(begin)} and size {list(size)} reach outside {list(x.shape)}")
+    if counts != tuple(y.shape):
+        raise OpNotSupported(f"output {list(y.shape)} does not match the slice {list(counts)}")
+    strides = contiguous_strides(x.shape)
+    offset = sum(b * s for b, s in zip(begin, strides))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=_offset(tensor_ref(x), offset),
+                                   output=tensor_ref(y)), reads=(x.index,), writes=(y.index,),
+        summary=f"{describe(x)} -> {describe(y)}; begin {list(begin)}, size {list(size)}",
+        locals=(LocalConst("tinyml_copy_dims", "dims", copy_dims(counts, strides, contiguous_strides(counts))),))
+
+
+def lower_pack(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """PACK: N inputs of one shape stacked along a new axis, each copied into its place."""
+    inputs = [input_tensor(graph, op, n, f"input {n}") for n in range(len(op.inputs))]
+    y = output_tensor(graph, op)
+    _same_quantization(inputs, y)
+    axis = _axis(op, op.options.get("axis", 0), len(y.shape))
+    shape = tuple(inputs[0].shape)
+    if any(tuple(t.shape) != shape for t in inputs) or tuple(y.shape) != shape[:axis] + (len(inputs),) + shape[axis:]:
+        raise OpNotSupported(f"{len(inputs)} inputs of {list(shape)} stacked along axis {axis} are not {list(y.shape)}")
+    out_strides = contiguous_strides(y.shape)
+    place = out_strides[:axis] + out_strides[axis + 1:]
+    locals_ = (LocalConst("tinyml_copy_dims", "dims", copy_dims(shape, contiguous_strides(shape), place)),)
+    calls = [("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(t),
+                                                 output=_offset(tensor_ref(y), n * out_strides[axis])))
+             for n, t in enumerate(inputs)]
+    reads, constants = _operand_io(inputs)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function=calls[0][0], arguments=calls[0][1],
+        more_calls=tuple(calls[1:]), reads=reads, writes=(y.index,), constants=constants,
+        summary=f"{len(inputs)} x {describe(inputs[0])} -> {describe(y)} stacked along axis {axis}", locals=locals_)
+
+
+def lower_split(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """SPLIT (axis, input), SPLIT_V (input, sizes, axis) and UNPACK (input; the axis dropped): each
+    output copied from its place along the axis."""
+    position = {"SPLIT": 1, "SPLIT_V": 0, "UNPACK": 0}[op.opcode]
+    x = run_time(input_tensor(graph, op, position, "input"), "input")
+    outputs = [checked(graph.tensors[i], f"output {n}", ("int8",)) for n, i in enumerate(op.outputs)]
+    _same_quantization(outputs, x)
+    declared = op.options.get("num" if op.opcode == "UNPACK" else "num_splits", len(outputs))
+    if declared != len(outputs):
+        raise OpNotSupported(f"its options give {declared} outputs, the op has {len(outputs)}")
+    rank = len(x.shape)
+    if op.opcode == "UNPACK":
+        axis = _axis(op, op.options.get("axis", 0), rank)
+        expected = [tuple(x.shape[:axis]) + tuple(x.shape[axis + 1:])] * x.shape[axis]
+    else:
+        at = 0 if op.opcode == "SPLIT" else 2
+        axes = constant_ints(graph, op, at, "axis")
+        if len(axes) != 1:
+            raise OpNotSupported(f"axis {list(axes)} is not one value")
+        axis = _axis(op, axes[0], rank)
+        if op.opcode == "SPLIT":
+            if len(outputs) < 1 or x.shape[axis] % len(outputs):
+                raise OpNotSupported(f"{x.shape[axis]} does not split into {len(outputs)} equal parts")
+            sizes = [x.shape[axis] // len(outputs)] * len(outputs)
+        else:
+            sizes = list(constant_ints(graph, op, 1, "size_splits"))
+            if sizes.count(-1) == 1:
+                sizes[sizes.index(-1)] = x.shape[axis] - (sum(sizes) + 1)
+            if len(sizes) != len(outputs) or sum(sizes) != x.shape[axis] or min(sizes, default=0) < 0:
+                raise OpNotSupported(f"size_splits {list(sizes)} do not split {x.shape[axis]} into "
+                                     f"{len(outputs)} outputs")
+        expected = [tuple(x.shape[:axis]) + (size,) + tuple(x.shape[axis + 1:]) for size in sizes]
+    if [tuple(t.shape) for t in outputs] != expected:
+        raise OpNotSupported(f"outputs {[list(t.shape) for t in outputs]} are not {[list(s) for s in expected]}")
+    strides = contiguous_strides(x.shape)
+    in_strides = strides[:axis] + strides[axis + 1:] if op.opcode == "UNPACK" else strides
+    calls, locals_, start = [], [], 0
+    for n, (tensor, shape) in enumerate(zip(outputs, expected)):
+        locals_.append(LocalConst("tinyml_copy_dims", f"dims{n}", copy_dims(shape, in_strides, contiguous_strides(shape))))
+        calls.append(("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims=f"&dims{n}",
+                                                         input=_offset(tensor_ref(x), start * strides[axis]),
+                                                         output=tensor_ref(tensor))))
+        start += 1 if op.opcode == "UNPACK" else shape[axis]
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function=calls[0][0], arguments=calls[0][1],
+        more_calls=tuple(calls[1:]), reads=(x.index,), writes=tuple(t.index for t in outputs),
+        summary=f"{describe(x)} -> " + ", ".join(describe(t) for t in outputs) + f" along axis {axis}",
         locals=tuple(locals_))
 
 
