@@ -656,6 +656,17 @@ def add_split(zoo: ZooBuilder, opcode: str) -> None:
     zoo.outputs.extend(outputs)
 
 
+def add_arg_extremum(zoo: ZooBuilder, opcode: str) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 5)), 1, 6)
+    x = zoo.graph_input(shape)
+    axis = int(rng.integers(-len(shape), len(shape)))
+    at = axis + len(shape) if axis < 0 else axis
+    y = zoo.tensor(TensorSpec(tuple(shape[:at]) + tuple(shape[at + 1:]), "int32"))
+    options_type = "ArgMaxOptions" if opcode == "ARG_MAX" else "ArgMinOptions"
+    zoo.op(opcode, (x, int32_constant(zoo, [axis])), y, options_type, {})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -669,4 +680,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_pack(zoo, count)
     for opcode in ("SPLIT", "SPLIT_V", "UNPACK", "SPLIT", "SPLIT_V", "UNPACK"):
         add_split(zoo, opcode)
+    for opcode in ("ARG_MAX", "ARG_MIN", "ARG_MAX", "ARG_MIN"):
+        add_arg_extremum(zoo, opcode)
     return zoo.model()

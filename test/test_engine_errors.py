@@ -11,7 +11,7 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 
 def test_supported_ops():
     assert supported_ops() == {
-        "ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+        "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
         "DEQUANTIZE", "DIV", "ELU", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC",
         "MAX_POOL_2D", "MAXIMUM", "MEAN", "MINIMUM", "MUL", "NEG", "PACK", "PAD", "PADV2", "QUANTIZE", "RELU",
         "RELU6", "RESHAPE", "RSQRT", "SLICE", "SOFTMAX", "SPLIT", "SPLIT_V",

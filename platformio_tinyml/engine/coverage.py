@@ -17,6 +17,8 @@ _ALIAS = "none: the output aliases the input"
 # TYPES says otherwise.
 KERNELS: dict[str, str] = {
     "ADD": "CMSIS-NN (same shapes); ours (broadcasting, a constant's terms at build time)",
+    "ARG_MAX": "ours",
+    "ARG_MIN": "ours",
     "AVERAGE_POOL_2D": "CMSIS-NN",
     "BATCH_MATMUL": "ours",
     "CONCATENATION": "ours",
@@ -53,7 +55,7 @@ KERNELS: dict[str, str] = {
 }
 
 # The types an op runs in where they are not int8 in, int8 out.
-TYPES = {"DEQUANTIZE": "int8 -> float32", "DIV": "float32 (int8 DIV: not yet)", "NEG": "float32",
+TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "DEQUANTIZE": "int8 -> float32", "DIV": "float32 (int8 DIV: not yet)", "NEG": "float32",
          "QUANTIZE": "float32 -> int8, int8 -> int8"}
 
 # Ops the engine runs with int16 activations (int16x8 models): none yet.

@@ -68,6 +68,8 @@ OP_RULES: dict[str, OpRule] = {
     "SQUEEZE": _rule(1, 1, "SqueezeOptions"),
     "STRIDED_SLICE": _rule(3, 4, "StridedSliceOptions"),
     "SLICE": _rule(3, 3, "SliceOptions"),
+    "ARG_MAX": _rule(2, 2, "ArgMaxOptions", same_type=()),
+    "ARG_MIN": _rule(2, 2, "ArgMinOptions", same_type=()),
     "PACK": _rule(1, MANY, "PackOptions"),
     "UNPACK": _rule(1, 1, "UnpackOptions", several_outputs=True),
     "SPLIT": _rule(2, 2, "SplitOptions", same_type=(1,), several_outputs=True),

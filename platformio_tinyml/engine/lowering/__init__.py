@@ -24,7 +24,7 @@ from .fully_connected import lower_fully_connected
 from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
-from .reduce import lower_reduce
+from .reduce import lower_arg_extremum, lower_reduce
 from .reshape import lower_reshape
 from .softmax import lower_softmax
 from .row_group import lower_row_group
@@ -32,6 +32,8 @@ from .table_group import lower_table_group
 
 LOWERINGS = {
     "ADD": lower_binary,
+    "ARG_MAX": lower_arg_extremum,
+    "ARG_MIN": lower_arg_extremum,
     "AVERAGE_POOL_2D": lower_pool_2d,
     "BATCH_MATMUL": lower_batch_matmul,
     "CONCATENATION": lower_concatenation,

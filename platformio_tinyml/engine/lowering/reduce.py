@@ -1,4 +1,5 @@
-"""MEAN and SUM (int8, any axes, keep_dims either way) -> tinyml_reduce_s8.
+"""MEAN and SUM (int8, any axes, keep_dims either way) -> tinyml_reduce_s8; ARG_MAX and ARG_MIN
+(int8 -> int32 indices along one axis) -> tinyml_arg_extremum_s8.
 
 TFLite Micro's reference (its integer path, whatever the quantization): the int32 sum of the raw
 int8 values per output minus input_zero_point * count, requantized by input_scale / output_scale;
@@ -82,3 +83,26 @@ def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         summary=f"{describe(x)} -> {describe(y)}; axes {list(axes)} ({keep}), {count} values each",
         locals=(LocalConst("tinyml_reduce_params", "params", params),
                 LocalConst("tinyml_reduce_dims", "dims", dims)))
+
+
+def lower_arg_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """ARG_MAX / ARG_MIN: the first index of the largest (smallest) raw value along the axis, as
+    TFLite Micro's reference; int32 indices (an int64 output is refused: the engine has no int64
+    tensors)."""
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op, dtypes=("int32",))
+    axes = constant_ints(graph, op, 1, "axis")
+    if len(axes) != 1:
+        raise OpNotSupported(f"axis {list(axes)} is not one value")
+    (axis,) = resolve_axes(axes, len(x.shape))
+    expected = tuple(x.shape[:axis]) + tuple(x.shape[axis + 1:])
+    if tuple(y.shape) != expected:
+        raise OpNotSupported(f"output {list(y.shape)} is not the input without axis {axis} ({list(expected)})")
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_arg_extremum_s8",
+        arguments=kernel_arguments("tinyml_arg_extremum_s8", input=tensor_ref(x), output=tensor_ref(y), outer=outer,
+                                   axis_size=x.shape[axis], inner=inner, maximum=int(op.opcode == "ARG_MAX")),
+        reads=(x.index,), writes=(y.index,),
+        summary=f"{op.opcode.lower()}({describe(x)}) along axis {axis} -> {describe(y)}")

@@ -189,6 +189,11 @@ int32_t tinyml_copy_s8(const tinyml_copy_dims *dims, const int8_t *input, int8_t
 /* output[0..size) = value (PAD's padding). */
 int32_t tinyml_fill_s8(int8_t *output, int32_t size, int8_t value);
 
+/* ARG_MAX (maximum = 1) or ARG_MIN (0) along one axis: input viewed as [outer][axis_size][inner],
+ * output [outer][inner] the first index of the largest (smallest) value, as TFLite Micro. */
+int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t outer, int32_t axis_size,
+                               int32_t inner, int32_t maximum);
+
 /* GATHER along one axis: params viewed as [outer][axis_size][inner], output as
  * [outer][count][inner]; an index outside [0, axis_size) fails the call, as in TFLite Micro. */
 int32_t tinyml_gather_s8(const int8_t *params, const int32_t *indices, int8_t *output, int32_t outer,

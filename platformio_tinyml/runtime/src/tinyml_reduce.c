@@ -85,3 +85,24 @@ int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce
         }
     }
 }
+
+int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t outer, int32_t axis_size,
+                               int32_t inner, int32_t maximum)
+{
+    for (int32_t o = 0; o < outer; o++) {
+        const int8_t *block = input + o * axis_size * inner;
+        for (int32_t i = 0; i < inner; i++) {
+            int32_t best = 0;
+            int8_t value = block[i];
+            for (int32_t a = 1; a < axis_size; a++) {
+                const int8_t x = block[a * inner + i];
+                if (maximum ? x > value : x < value) { /* strict: the first of equal values wins */
+                    value = x;
+                    best = a;
+                }
+            }
+            *output++ = best;
+        }
+    }
+    return TINYML_KERNEL_OK;
+}
