@@ -682,4 +682,7 @@ def more_ops_zoo(seed: int) -> bytes:
         add_split(zoo, opcode)
     for opcode in ("ARG_MAX", "ARG_MIN", "ARG_MAX", "ARG_MIN"):
         add_arg_extremum(zoo, opcode)
+    add_reduce(zoo, "REDUCE_MAX", [-1], 3, keep_dims=True, same_quant=True)     # a contiguous run
+    add_reduce(zoo, "REDUCE_MAX", [1, 2], 4, keep_dims=False, same_quant=True)  # global max pooling
+    add_reduce(zoo, "REDUCE_MAX", [0, 2], 3, keep_dims=False, same_quant=True)
     return zoo.model()

@@ -11,11 +11,12 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 
 def test_supported_ops():
     assert supported_ops() == {
-        "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
-        "DEQUANTIZE", "DIV", "ELU", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC",
-        "MAX_POOL_2D", "MAXIMUM", "MEAN", "MINIMUM", "MUL", "NEG", "PACK", "PAD", "PADV2", "QUANTIZE", "RELU",
-        "RELU6", "RESHAPE", "RSQRT", "SLICE", "SOFTMAX", "SPLIT", "SPLIT_V",
-        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "UNPACK"}
+        "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D",
+        "DEPTHWISE_CONV_2D", "DEQUANTIZE", "DIV", "ELU", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER",
+        "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "NEG",
+        "PACK", "PAD", "PADV2", "QUANTIZE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "RSQRT", "SLICE",
+        "SOFTMAX", "SPLIT", "SPLIT_V", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH",
+        "TRANSPOSE", "UNPACK"}
 
 
 def model_with_problems() -> bytes:
@@ -58,4 +59,15 @@ def test_a_table_op_tflite_micro_refuses_is_named(tmp_path):
                TensorSpec((4,), scale=(0.1,), zero_point=(0,), name="sigmoid")]
     data = write_model(tensors, [OpSpec("LOGISTIC", (0,), (1,))], (0,), (1,))
     with pytest.raises(UnsupportedModelError, match="LOGISTIC .*TFLite Micro's reference refuses"):
+        generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
+
+
+def test_a_reduce_max_requantizing_is_named(tmp_path):
+    """TFLite Micro's REDUCE_MAX requires its output quantized as its input; so does ours."""
+    tensors = [TensorSpec((2, 4), scale=(0.1,), zero_point=(0,), name="x"),
+               TensorSpec((1,), "int32", name="axis", data=np.array([1], np.int32)),
+               TensorSpec((2,), scale=(0.2,), zero_point=(0,), name="row_max")]
+    data = write_model(tensors, [OpSpec("REDUCE_MAX", (0, 1), (2,), "ReducerOptions", {"keep_dims": False})],
+                       (0,), (2,))
+    with pytest.raises(UnsupportedModelError, match="REDUCE_MAX .*output 'row_max' is quantized unlike input 'x'"):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")

@@ -39,6 +39,7 @@ KERNELS: dict[str, str] = {
     "PAD": "ours",
     "PADV2": "ours",
     "RESHAPE": _ALIAS,
+    "REDUCE_MAX": "ours",
     "SOFTMAX": "ours: exponentials from a build-time table, CMSIS-NN's arithmetic around them",
     "SLICE": "ours",
     "SPLIT": "ours",

@@ -53,6 +53,7 @@ LOWERINGS = {
     "PACK": lower_pack,
     "PAD": lower_pad,
     "PADV2": lower_pad,
+    "REDUCE_MAX": lower_reduce,
     "RESHAPE": lower_reshape,
     "SLICE": lower_slice,
     "SOFTMAX": lower_softmax,

@@ -155,6 +155,7 @@ typedef struct {
     int32_t multiplier;
     int32_t shift;
     int32_t output_zero_point;
+    int32_t maximum; /* 1: REDUCE_MAX, the largest raw value (the other fields unused) */
 } tinyml_reduce_params;
 
 /* Outputs iterate over the kept dims (contiguous output), each summing over the reduced dims;

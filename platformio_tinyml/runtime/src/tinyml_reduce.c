@@ -1,6 +1,7 @@
-/* MEAN and SUM on int8 over any set of axes, as TFLite Micro's reference reduce kernel computes
- * them: an int32 sum of the raw int8 values per output, corrected by the input zero point,
- * requantized with a multiplier that (for MEAN) includes 1 / count. Integers only. */
+/* MEAN, SUM and REDUCE_MAX on int8 over any set of axes. MEAN and SUM as TFLite Micro's reference
+ * reduce kernel computes them: an int32 sum of the raw int8 values per output, corrected by the
+ * input zero point, requantized with a multiplier that (for MEAN) includes 1 / count. REDUCE_MAX:
+ * the largest raw value (TFLite Micro requires the output quantized as the input). Integers only. */
 #include "tinyml_elements.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
@@ -8,27 +9,30 @@
 #define HELIUM 1
 #endif
 
-/* The sum of `count` values `stride` apart; on Helium a contiguous run sixteen values a vector. */
-static int32_t sum_run(const int8_t *input, int32_t count, int32_t stride)
+/* `acc` folded with `count` values `stride` apart: their sum, or with `maximum` the largest of them
+ * and acc; on Helium a contiguous run sixteen values a vector. Inlined into callers that pass a
+ * constant `maximum`, so that the sum and the maximum each get a loop of their own. */
+TINYML_ELEMENT int32_t fold_run(const int8_t *input, int32_t count, int32_t stride, int32_t maximum, int32_t acc)
 {
-    int32_t sum = 0;
 #ifdef HELIUM
     if (stride == 1) {
         for (int32_t i = 0; i < count; i += 16) {
             const mve_pred16_t lanes = vctp8q((uint32_t)(count - i));
-            sum = vaddvaq_p_s8(sum, vldrbq_z_s8(input + i, lanes), lanes);
+            const int8x16_t values = vldrbq_z_s8(input + i, lanes);
+            acc = maximum ? vmaxvq_p_s8((int8_t)acc, values, lanes) : vaddvaq_p_s8(acc, values, lanes);
         }
-        return sum;
+        return acc;
     }
 #endif
     for (int32_t i = 0; i < count; i++) {
-        sum += input[i * stride];
+        const int32_t value = input[i * stride];
+        acc = maximum ? (value > acc ? value : acc) : acc + value;
     }
-    return sum;
+    return acc;
 }
 
-/* The sum over the reduced axes: runs along the innermost one, the others counted like an odometer. */
-static int32_t sum_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
+/* The fold over the reduced axes: runs along the innermost one, the others counted like an odometer. */
+TINYML_ELEMENT int32_t fold_reduced(const tinyml_reduce_dims *dims, const int8_t *input, int32_t maximum)
 {
     const int32_t rank = dims->reduced_rank;
     if (rank == 0) {
@@ -37,9 +41,9 @@ static int32_t sum_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
     const int32_t run = dims->reduced_dims[rank - 1], stride = dims->reduced_strides[rank - 1];
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     int32_t offset = 0;
-    int32_t sum = 0;
+    int32_t acc = maximum ? -128 : 0;
     for (;;) {
-        sum += sum_run(input + offset, run, stride);
+        acc = fold_run(input + offset, run, stride, maximum, acc);
         int32_t d = rank - 2;
         for (; d >= 0; d--) {
             offset += dims->reduced_strides[d];
@@ -50,27 +54,35 @@ static int32_t sum_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
             index[d] = 0;
         }
         if (d < 0) {
-            return sum;
+            return acc;
         }
     }
 }
 
-int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
-                         const int8_t *input, int8_t *output)
+/* The two folds, each a function of its own: inlined into the output loop, they left it short of
+ * registers (MEAN then took about five instructions more per output). */
+static __attribute__((noinline)) int32_t sum_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
+{
+    return fold_reduced(dims, input, 0);
+}
+
+static __attribute__((noinline)) int32_t max_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
+{
+    return fold_reduced(dims, input, 1);
+}
+
+/* Every output, the kept axes counted like an odometer. Inlined per constant `maximum`, so that
+ * MEAN and SUM do not test it per output: MEAN and SUM requantize the sum, REDUCE_MAX's output is
+ * quantized as its input. */
+TINYML_ELEMENT void reduce_all(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
+                               const int8_t *input, int8_t *output, int32_t maximum)
 {
     const int32_t rank = dims->kept_rank;
-    if (rank < 0 || rank > TINYML_KERNEL_MAX_RANK || dims->reduced_rank < 0 ||
-        dims->reduced_rank > TINYML_KERNEL_MAX_RANK || params->count <= 0) {
-        return TINYML_KERNEL_ERROR;
-    }
-    if (rank == 0) {
-        *output = (int8_t)tinyml_reduce_finish(params, sum_reduced(dims, input));
-        return TINYML_KERNEL_OK;
-    }
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     int32_t offset = 0;
     for (;;) {
-        *output++ = (int8_t)tinyml_reduce_finish(params, sum_reduced(dims, input + offset));
+        *output++ = maximum ? (int8_t)max_reduced(dims, input + offset)
+                            : (int8_t)tinyml_reduce_finish(params, sum_reduced(dims, input + offset));
         int32_t d = rank - 1;
         for (; d >= 0; d--) {
             offset += dims->kept_strides[d];
@@ -81,9 +93,24 @@ int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce
             index[d] = 0;
         }
         if (d < 0) {
-            return TINYML_KERNEL_OK;
+            return;
         }
     }
+}
+
+int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
+                         const int8_t *input, int8_t *output)
+{
+    if (dims->kept_rank < 0 || dims->kept_rank > TINYML_KERNEL_MAX_RANK || dims->reduced_rank < 0 ||
+        dims->reduced_rank > TINYML_KERNEL_MAX_RANK || params->count <= 0) {
+        return TINYML_KERNEL_ERROR;
+    }
+    if (params->maximum) {
+        reduce_all(params, dims, input, output, 1);
+    } else {
+        reduce_all(params, dims, input, output, 0);
+    }
+    return TINYML_KERNEL_OK;
 }
 
 int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t outer, int32_t axis_size,
