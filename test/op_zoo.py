@@ -667,6 +667,63 @@ def add_arg_extremum(zoo: ZooBuilder, opcode: str) -> None:
     zoo.op(opcode, (x, int32_constant(zoo, [axis])), y, options_type, {})
 
 
+def _same_quant_output(zoo: ZooBuilder, x: int, shape) -> int:
+    return zoo.activation_tensor(tuple(int(v) for v in shape), zoo.tensors[x].scale[0], zoo.tensors[x].zero_point[0])
+
+
+def add_depth_space(zoo: ZooBuilder, opcode: str) -> None:
+    """DEPTH_TO_SPACE or SPACE_TO_DEPTH, block 2 or 3, NHWC."""
+    rng = zoo.rng
+    block = int(rng.integers(2, 4))
+    n, h, w = random_shape(rng, 3, 1, 4)
+    c = int(rng.integers(2, 4))  # more than one channel: a channel stride mixed up shows
+    if opcode == "DEPTH_TO_SPACE":
+        shape, out = (n, h, w, c * block * block), (n, h * block, w * block, c)
+    else:
+        shape, out = (n, h * block, w * block, c), (n, h, w, c * block * block)
+    x = zoo.graph_input(shape)
+    zoo.op(opcode, (x,), _same_quant_output(zoo, x, out), opcode.title().replace("_", "") + "Options",
+           {"block_size": block})
+
+
+def add_space_batch(zoo: ZooBuilder, opcode: str, spatial_axes: int) -> None:
+    """SPACE_TO_BATCH_ND (random paddings that the block divides) or BATCH_TO_SPACE_ND (random crops)
+    over one or two spatial axes."""
+    rng = zoo.rng
+    block = [int(b) for b in rng.integers(1, 4, size=spatial_axes)]
+    batches, depth = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    spatial = [int(s) for s in rng.integers(1, 5, size=spatial_axes)]
+    margins = []
+    if opcode == "SPACE_TO_BATCH_ND":
+        for size, b in zip(spatial, block):
+            before = int(rng.integers(0, 3))
+            margins.append([before, (-(size + before)) % b + b * int(rng.integers(0, 2))])
+        shape = [batches] + spatial + [depth]
+        out = [batches * int(np.prod(block))] + [(s + sum(m)) // b for s, m, b in zip(spatial, margins, block)] + [depth]
+        options_type = "SpaceToBatchNDOptions"
+    else:
+        for size, b in zip(spatial, block):
+            before = int(rng.integers(0, min(2, size * b - 1) + 1))
+            margins.append([before, int(rng.integers(0, min(2, size * b - before - 1) + 1))])
+        shape = [batches * int(np.prod(block))] + spatial + [depth]
+        out = [batches] + [s * b - sum(m) for s, m, b in zip(spatial, margins, block)] + [depth]
+        options_type = "BatchToSpaceNDOptions"
+    x = zoo.graph_input(shape)
+    zoo.op(opcode, (x, int32_constant(zoo, block), int32_constant(zoo, margins)), _same_quant_output(zoo, x, out),
+           options_type, {})
+
+
+def add_mirror_pad(zoo: ZooBuilder, mode: str) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 5)), 1, 5)
+    most = [size - 1 if mode == "REFLECT" else size for size in shape]
+    paddings = [[int(rng.integers(0, m + 1)), int(rng.integers(0, m + 1))] for m in most]
+    x = zoo.graph_input(shape)
+    out = [size + sum(p) for size, p in zip(shape, paddings)]
+    zoo.op("MIRROR_PAD", (x, int32_constant(zoo, paddings)), _same_quant_output(zoo, x, out), "MirrorPadOptions",
+           {"mode": mode})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -685,4 +742,11 @@ def more_ops_zoo(seed: int) -> bytes:
     add_reduce(zoo, "REDUCE_MAX", [-1], 3, keep_dims=True, same_quant=True)     # a contiguous run
     add_reduce(zoo, "REDUCE_MAX", [1, 2], 4, keep_dims=False, same_quant=True)  # global max pooling
     add_reduce(zoo, "REDUCE_MAX", [0, 2], 3, keep_dims=False, same_quant=True)
+    for opcode in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH"):
+        add_depth_space(zoo, opcode)
+    for opcode in ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"):
+        for spatial_axes in (1, 2, 2):
+            add_space_batch(zoo, opcode, spatial_axes)
+    for mode in ("REFLECT", "SYMMETRIC", "REFLECT", "SYMMETRIC"):
+        add_mirror_pad(zoo, mode)
     return zoo.model()

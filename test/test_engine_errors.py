@@ -11,12 +11,13 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 
 def test_supported_ops():
     assert supported_ops() == {
-        "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D",
-        "DEPTHWISE_CONV_2D", "DEQUANTIZE", "DIV", "ELU", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER",
-        "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "NEG",
-        "PACK", "PAD", "PADV2", "QUANTIZE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "RSQRT", "SLICE",
-        "SOFTMAX", "SPLIT", "SPLIT_V", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH",
-        "TRANSPOSE", "UNPACK"}
+        "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "BATCH_TO_SPACE_ND",
+        "CONCATENATION", "CONV_2D", "DEPTH_TO_SPACE", "DEPTHWISE_CONV_2D", "DEQUANTIZE", "DIV", "ELU",
+        "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "MAXIMUM",
+        "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "PACK", "PAD", "PADV2", "QUANTIZE",
+        "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "RSQRT", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND",
+        "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM",
+        "TANH", "TRANSPOSE", "UNPACK"}
 
 
 def model_with_problems() -> bytes:
@@ -70,4 +71,17 @@ def test_a_reduce_max_requantizing_is_named(tmp_path):
     data = write_model(tensors, [OpSpec("REDUCE_MAX", (0, 1), (2,), "ReducerOptions", {"keep_dims": False})],
                        (0,), (2,))
     with pytest.raises(UnsupportedModelError, match="REDUCE_MAX .*output 'row_max' is quantized unlike input 'x'"):
+        generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
+
+
+def test_a_mirror_pad_wider_than_its_image_is_named(tmp_path):
+    """REFLECT can mirror at most size - 1 values per side (TensorFlow refuses more)."""
+    q = dict(scale=(0.1,), zero_point=(3,))
+    tensors = [TensorSpec((1, 3), **q, name="x"),
+               TensorSpec((2, 2), "int32", name="paddings", data=np.array([[0, 0], [3, 0]], np.int32)),
+               TensorSpec((1, 6), **q, name="padded")]
+    data = write_model(tensors, [OpSpec("MIRROR_PAD", (0, 1), (2,), "MirrorPadOptions", {"mode": "REFLECT"})],
+                       (0,), (2,))
+    with pytest.raises(UnsupportedModelError, match=r"MIRROR_PAD .*paddings \[\[0, 0\], \[3, 0\]\] reach beyond "
+                                                    r"a REFLECT image of \[1, 3\] \(at most the size - 1 per side\)"):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")

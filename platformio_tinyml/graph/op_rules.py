@@ -76,6 +76,11 @@ OP_RULES: dict[str, OpRule] = {
     "SPLIT": _rule(2, 2, "SplitOptions", same_type=(1,), several_outputs=True),
     "SPLIT_V": _rule(3, 3, "SplitVOptions", several_outputs=True),
     "TRANSPOSE": _rule(2, 2, "TransposeOptions"),
+    "DEPTH_TO_SPACE": _rule(1, 1, "DepthToSpaceOptions"),
+    "SPACE_TO_DEPTH": _rule(1, 1, "SpaceToDepthOptions"),
+    "SPACE_TO_BATCH_ND": _rule(3, 3, "SpaceToBatchNDOptions"),
+    "BATCH_TO_SPACE_ND": _rule(3, 3, "BatchToSpaceNDOptions"),
+    "MIRROR_PAD": _rule(2, 2, "MirrorPadOptions"),
     "LEAKY_RELU": _rule(1, 1, "LeakyReluOptions"),
     **{opcode: _rule(1, 1, _own_options(opcode), same_type=()) for opcode in _UNARY_TABLE},
 }

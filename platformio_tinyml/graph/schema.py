@@ -287,6 +287,11 @@ OPTIONS_FIELDS = {
     'SplitOptions': (_Field('num_splits', INT32),),
     'SplitVOptions': (_Field('num_splits', INT32),),
     'SliceOptions': (),
+    'DepthToSpaceOptions': (_Field('block_size', INT32),),
+    'SpaceToDepthOptions': (_Field('block_size', INT32),),
+    'SpaceToBatchNDOptions': (),
+    'BatchToSpaceNDOptions': (),
+    'MirrorPadOptions': (_Field('mode', INT8, 0, ('REFLECT', 'SYMMETRIC')),),
 }
 
 

@@ -24,6 +24,8 @@ from .fully_connected import lower_fully_connected
 from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
+from .rearrange import (lower_batch_to_space_nd, lower_depth_to_space, lower_mirror_pad, lower_space_to_batch_nd,
+                        lower_space_to_depth)
 from .reduce import lower_arg_extremum, lower_reduce
 from .reshape import lower_reshape
 from .softmax import lower_softmax
@@ -54,6 +56,11 @@ LOWERINGS = {
     "PAD": lower_pad,
     "PADV2": lower_pad,
     "REDUCE_MAX": lower_reduce,
+    "DEPTH_TO_SPACE": lower_depth_to_space,
+    "SPACE_TO_DEPTH": lower_space_to_depth,
+    "SPACE_TO_BATCH_ND": lower_space_to_batch_nd,
+    "BATCH_TO_SPACE_ND": lower_batch_to_space_nd,
+    "MIRROR_PAD": lower_mirror_pad,
     "RESHAPE": lower_reshape,
     "SLICE": lower_slice,
     "SOFTMAX": lower_softmax,

@@ -28,7 +28,7 @@ def copy_dims(dims, input_strides, output_strides) -> str:
                     output_strides=output_strides + (0,) * (MAX_RANK - len(dims)))
 
 
-def _offset(symbol: str, offset: int) -> str:
+def pointer_plus(symbol: str, offset: int) -> str:
     return f"{symbol} + {offset}" if offset else symbol
 
 
@@ -119,7 +119,7 @@ def lower_strided_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelC
     call_dims = copy_dims(dims, in_strides, contiguous_strides(tuple(dims)))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
-        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=_offset(tensor_ref(x), offset),
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=pointer_plus(tensor_ref(x), offset),
                                    output=tensor_ref(y)), reads=(x.index,),
         writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}; begin {list(begin)}, end {list(end)}, "
                                    f"strides {list(steps)}",
@@ -148,7 +148,7 @@ def lower_concatenation(graph: Graph, op: Operator, path: KernelPath) -> KernelC
                                   copy_dims(tensor.shape, contiguous_strides(tensor.shape), out_strides)))
         calls.append(("tinyml_copy_s8", kernel_arguments(
             "tinyml_copy_s8", dims=f"&{name}", input=tensor_ref(tensor),
-            output=_offset(tensor_ref(y), position * out_strides[axis]))))
+            output=pointer_plus(tensor_ref(y), position * out_strides[axis]))))
         position += tensor.shape[axis]
     if position != y.shape[axis]:
         raise OpNotSupported(f"inputs add up to {position} along axis {axis}, the output has {y.shape[axis]}")
@@ -160,7 +160,7 @@ def lower_concatenation(graph: Graph, op: Operator, path: KernelPath) -> KernelC
         locals=tuple(locals_))
 
 
-def _same_quantization(tensors: list[Tensor], y: Tensor) -> None:
+def quantized_alike(tensors: list[Tensor], y: Tensor) -> None:
     for tensor in tensors:
         if per_tensor_quantization(tensor) != per_tensor_quantization(y):
             raise OpNotSupported(f"'{tensor.name}' is quantized unlike '{y.name}' (TFLite Micro copies the bytes, "
@@ -192,7 +192,7 @@ def lower_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     offset = sum(b * s for b, s in zip(begin, strides))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
-        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=_offset(tensor_ref(x), offset),
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=pointer_plus(tensor_ref(x), offset),
                                    output=tensor_ref(y)), reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; begin {list(begin)}, size {list(size)}",
         locals=(LocalConst("tinyml_copy_dims", "dims", copy_dims(counts, strides, contiguous_strides(counts))),))
@@ -202,7 +202,7 @@ def lower_pack(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """PACK: N inputs of one shape stacked along a new axis, each copied into its place."""
     inputs = [input_tensor(graph, op, n, f"input {n}") for n in range(len(op.inputs))]
     y = output_tensor(graph, op)
-    _same_quantization(inputs, y)
+    quantized_alike(inputs, y)
     axis = _axis(op, op.options.get("axis", 0), len(y.shape))
     shape = tuple(inputs[0].shape)
     if any(tuple(t.shape) != shape for t in inputs) or tuple(y.shape) != shape[:axis] + (len(inputs),) + shape[axis:]:
@@ -211,7 +211,7 @@ def lower_pack(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     place = out_strides[:axis] + out_strides[axis + 1:]
     locals_ = (LocalConst("tinyml_copy_dims", "dims", copy_dims(shape, contiguous_strides(shape), place)),)
     calls = [("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(t),
-                                                 output=_offset(tensor_ref(y), n * out_strides[axis])))
+                                                 output=pointer_plus(tensor_ref(y), n * out_strides[axis])))
              for n, t in enumerate(inputs)]
     reads, constants = _operand_io(inputs)
     return KernelCall(
@@ -226,7 +226,7 @@ def lower_split(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     position = {"SPLIT": 1, "SPLIT_V": 0, "UNPACK": 0}[op.opcode]
     x = run_time(input_tensor(graph, op, position, "input"), "input")
     outputs = [checked(graph.tensors[i], f"output {n}", ("int8",)) for n, i in enumerate(op.outputs)]
-    _same_quantization(outputs, x)
+    quantized_alike(outputs, x)
     declared = op.options.get("num" if op.opcode == "UNPACK" else "num_splits", len(outputs))
     if declared != len(outputs):
         raise OpNotSupported(f"its options give {declared} outputs, the op has {len(outputs)}")
@@ -260,7 +260,7 @@ def lower_split(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     for n, (tensor, shape) in enumerate(zip(outputs, expected)):
         locals_.append(LocalConst("tinyml_copy_dims", f"dims{n}", copy_dims(shape, in_strides, contiguous_strides(shape))))
         calls.append(("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims=f"&dims{n}",
-                                                         input=_offset(tensor_ref(x), start * strides[axis]),
+                                                         input=pointer_plus(tensor_ref(x), start * strides[axis]),
                                                          output=tensor_ref(tensor))))
         start += 1 if op.opcode == "UNPACK" else shape[axis]
     return KernelCall(
@@ -295,7 +295,7 @@ def lower_pad(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         op_index=op.index, opcode=op.opcode, function="tinyml_fill_s8",
         arguments=kernel_arguments("tinyml_fill_s8", output=tensor_ref(y), size=elements(y), value=value),
         more_calls=(("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(x),
-                                                        output=_offset(tensor_ref(y), offset))),),
+                                                        output=pointer_plus(tensor_ref(y), offset))),),
         reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; paddings {list(paddings)}, value {value}",
         locals=(LocalConst("tinyml_copy_dims", "dims", dims),))
