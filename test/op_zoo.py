@@ -699,7 +699,8 @@ def add_space_batch(zoo: ZooBuilder, opcode: str, spatial_axes: int) -> None:
             before = int(rng.integers(0, 3))
             margins.append([before, (-(size + before)) % b + b * int(rng.integers(0, 2))])
         shape = [batches] + spatial + [depth]
-        out = [batches * int(np.prod(block))] + [(s + sum(m)) // b for s, m, b in zip(spatial, margins, block)] + [depth]
+        out = ([batches * int(np.prod(block))] + [(s + sum(m)) // b for s, m, b in zip(spatial, margins, block)]
+               + [depth])
         options_type = "SpaceToBatchNDOptions"
     else:
         for size, b in zip(spatial, block):
@@ -722,6 +723,27 @@ def add_mirror_pad(zoo: ZooBuilder, mode: str) -> None:
     out = [size + sum(p) for size, p in zip(shape, paddings)]
     zoo.op("MIRROR_PAD", (x, int32_constant(zoo, paddings)), _same_quant_output(zoo, x, out), "MirrorPadOptions",
            {"mode": mode})
+
+
+def add_resize_nearest(zoo: ZooBuilder, align_corners: bool, half_pixel_centers: bool) -> None:
+    rng = zoo.rng
+    shape = (int(rng.integers(1, 3)),) + random_shape(rng, 2, 1, 6) + (int(rng.integers(1, 4)),)
+    size = [int(v) for v in rng.integers(1, 10, size=2)]
+    x = zoo.graph_input(shape)
+    out = _same_quant_output(zoo, x, (shape[0], *size, shape[3]))
+    zoo.op("RESIZE_NEAREST_NEIGHBOR", (x, int32_constant(zoo, size)), out, "ResizeNearestNeighborOptions",
+           {"align_corners": align_corners, "half_pixel_centers": half_pixel_centers})
+
+
+def add_embedding_lookup(zoo: ZooBuilder) -> None:
+    """Rows of a [rows, ...] table by a constant 1-D lookup (the table computed at run time here, as the
+    firmware harness feeds int8 inputs only)."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(2, 4)), 1, 6)
+    lookup = rng.integers(0, shape[0], size=int(rng.integers(1, 6)))
+    table = zoo.graph_input(shape)
+    out = _same_quant_output(zoo, table, (len(lookup),) + tuple(shape[1:]))
+    zoo.op("EMBEDDING_LOOKUP", (int32_constant(zoo, lookup), table), out)
 
 
 def more_ops_zoo(seed: int) -> bytes:
@@ -749,4 +771,8 @@ def more_ops_zoo(seed: int) -> bytes:
             add_space_batch(zoo, opcode, spatial_axes)
     for mode in ("REFLECT", "SYMMETRIC", "REFLECT", "SYMMETRIC"):
         add_mirror_pad(zoo, mode)
+    for align_corners, half_pixel_centers in ((False, False), (True, False), (False, True), (False, False)):
+        add_resize_nearest(zoo, align_corners, half_pixel_centers)
+    for _ in range(2):
+        add_embedding_lookup(zoo)
     return zoo.model()

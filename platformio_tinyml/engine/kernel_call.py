@@ -52,6 +52,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_copy_s8": ("dims", "input", "output"),
     "tinyml_fill_s8": ("output", "size", "value"),
     "tinyml_gather_s8": ("params", "indices", "output", "outer", "axis_size", "inner", "count"),
+    "tinyml_resize_nearest_s8": ("input", "output", "rows", "columns", "batches", "input_height", "input_width",
+                                 "depth", "output_height", "output_width"),
     "tinyml_quantize_f32_s8": ("input", "output", "size", "scale", "zero_point"),
     "tinyml_neg_f32": ("input", "output", "size"),
     "tinyml_div_f32": ("dims", "input1", "input2", "output", "activation_min", "activation_max"),

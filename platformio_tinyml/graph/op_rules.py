@@ -81,6 +81,8 @@ OP_RULES: dict[str, OpRule] = {
     "SPACE_TO_BATCH_ND": _rule(3, 3, "SpaceToBatchNDOptions"),
     "BATCH_TO_SPACE_ND": _rule(3, 3, "BatchToSpaceNDOptions"),
     "MIRROR_PAD": _rule(2, 2, "MirrorPadOptions"),
+    "EMBEDDING_LOOKUP": _rule(2, 2, "NONE", same_type=(1,)),
+    "RESIZE_NEAREST_NEIGHBOR": _rule(2, 2, "ResizeNearestNeighborOptions"),
     "LEAKY_RELU": _rule(1, 1, "LeakyReluOptions"),
     **{opcode: _rule(1, 1, _own_options(opcode), same_type=()) for opcode in _UNARY_TABLE},
 }

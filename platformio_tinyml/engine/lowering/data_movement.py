@@ -1,7 +1,8 @@
 """Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8):
 TRANSPOSE (permuted input strides), STRIDED_SLICE and SLICE (scaled strides from a start offset),
 CONCATENATION and PACK (each input into its place), SPLIT, SPLIT_V and UNPACK (each output from its
-place), PAD / PADV2 (a fill, then the input into the middle); GATHER (tinyml_gather_s8). Like
+place), PAD / PADV2 (a fill, then the input into the middle); GATHER and EMBEDDING_LOOKUP
+(tinyml_gather_s8). Like
 TFLite Micro, none of them requantizes."""
 
 from __future__ import annotations
@@ -302,8 +303,11 @@ def lower_pad(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
 
 
 def lower_gather(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    params = input_tensor(graph, op, 0, "params")
-    indices = input_tensor(graph, op, 1, "indices", dtypes=("int32",))
+    """GATHER (params, indices) along its axis; EMBEDDING_LOOKUP (indices, table): rows of the table,
+    which is GATHER along axis 0."""
+    lookup = op.opcode == "EMBEDDING_LOOKUP"
+    params = input_tensor(graph, op, 1 if lookup else 0, "value" if lookup else "params")
+    indices = input_tensor(graph, op, 0 if lookup else 1, "lookup" if lookup else "indices", dtypes=("int32",))
     y = output_tensor(graph, op)
     if op.options.get("batch_dims", 0):
         raise OpNotSupported("batch_dims other than 0")

@@ -10,9 +10,9 @@
  *   tinyml_softmax.c     SOFTMAX with the exponentials from a build-time table
  *   tinyml_binary.c      ADD, SUB, MUL, SQUARED_DIFFERENCE with broadcasting (up to 6-D)
  *   tinyml_batch_matmul.c BATCH_MATMUL with broadcast batch dims, any operand layout
- *   tinyml_reduce.c      MEAN and SUM over any set of axes (integer only)
+ *   tinyml_reduce.c      MEAN, SUM and REDUCE_MAX over any set of axes (integer only); ARG_MAX, ARG_MIN
  *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
- *                        PAD, GATHER
+ *                        PAD, GATHER, EMBEDDING_LOOKUP, RESIZE_NEAREST_NEIGHBOR
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
 #ifndef TINYML_KERNELS_H
@@ -199,6 +199,12 @@ int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t out
  * [outer][count][inner]; an index outside [0, axis_size) fails the call, as in TFLite Micro. */
 int32_t tinyml_gather_s8(const int8_t *params, const int32_t *indices, int8_t *output, int32_t outer,
                          int32_t axis_size, int32_t inner, int32_t count);
+
+/* RESIZE_NEAREST_NEIGHBOR on NHWC: output pixel (y, x) of each image is input pixel (rows[y],
+ * columns[x]), the tables computed at build time as TFLite Micro's reference picks them. */
+int32_t tinyml_resize_nearest_s8(const int8_t *input, int8_t *output, const int32_t *rows, const int32_t *columns,
+                                 int32_t batches, int32_t input_height, int32_t input_width, int32_t depth,
+                                 int32_t output_height, int32_t output_width);
 
 /* ---- float at the graph edge -------------------------------------------------------------- */
 
