@@ -746,6 +746,19 @@ def add_embedding_lookup(zoo: ZooBuilder) -> None:
     zoo.op("EMBEDDING_LOOKUP", (int32_constant(zoo, lookup), table), out)
 
 
+def add_prelu(zoo: ZooBuilder, alpha: str) -> None:
+    """alpha "channel": a constant along the last axis (a table per channel); "spatial": a constant
+    along the last two (no table: the kernel); "run_time": a second, broadcast input."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(2, 5)), 2, 5)
+    x = zoo.graph_input(shape)
+    if alpha == "run_time":
+        a = zoo.graph_input(shape[-2:])
+    else:
+        a = int8_constant(zoo, shape[-1:] if alpha == "channel" else shape[-2:])
+    zoo.op("PRELU", (x, a), zoo.activation_tensor(shape))
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -775,4 +788,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_resize_nearest(zoo, align_corners, half_pixel_centers)
     for _ in range(2):
         add_embedding_lookup(zoo)
+    for alpha in ("channel", "spatial", "run_time", "channel"):
+        add_prelu(zoo, alpha)
     return zoo.model()

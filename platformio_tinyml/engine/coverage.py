@@ -44,6 +44,7 @@ KERNELS: dict[str, str] = {
     "PACK": "ours",
     "PAD": "ours",
     "PADV2": "ours",
+    "PRELU": "ours: a table per channel for a constant alpha along one axis (built by TFLite Micro's reference)",
     "RESHAPE": _ALIAS,
     "RESIZE_NEAREST_NEIGHBOR": "ours: source rows and columns from build-time tables",
     "REDUCE_MAX": "ours",

@@ -18,7 +18,7 @@ from .op_groups import OpGroup, find_groups
 # Ops whose every output element depends on the input elements at its own position only.
 UNARY_OPS = ("ABS", "DEQUANTIZE", "ELU", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "NEG", "QUANTIZE", "RELU",
              "RELU6", "RSQRT", "TANH")
-BINARY_OPS = ("ADD", "DIV", "MUL", "SQUARED_DIFFERENCE", "SUB")
+BINARY_OPS = ("ADD", "DIV", "MUL", "PRELU", "SQUARED_DIFFERENCE", "SUB")
 # A lone op already run through a 256-entry table of its own gains nothing from grouping.
 ALREADY_TABLES = ("ABS", "ELU", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "QUANTIZE", "RELU", "RELU6", "RSQRT",
                   "TANH")

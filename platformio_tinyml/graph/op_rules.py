@@ -47,6 +47,7 @@ OP_RULES: dict[str, OpRule] = {
     "SQUARED_DIFFERENCE": _rule(2, 2, "SquaredDifferenceOptions", **_BINARY),
     "MAXIMUM": _rule(2, 2, "MaximumMinimumOptions", **_BINARY),
     "MINIMUM": _rule(2, 2, "MaximumMinimumOptions", **_BINARY),
+    "PRELU": _rule(2, 2, "NONE", **_BINARY),
     "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "BATCH_MATMUL": _rule(2, 2, "BatchMatMulOptions", same_type=(0,)),
@@ -90,7 +91,7 @@ OP_RULES: dict[str, OpRule] = {
 # Ops computing one output element per element: the output has input 0's shape, or the broadcast of
 # inputs 0 and 1 (see elementwise_checks).
 UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
-BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"})
+BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "PRELU"})
 
 # Ops that convolve: (weights position, bias position, the filter dimension TFLite Micro quantizes
 # per channel along). Their weights and bias types follow the input's (see WEIGHT_TYPES).

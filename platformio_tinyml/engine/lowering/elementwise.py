@@ -21,7 +21,7 @@ from ..cores import KernelPath
 from ..fixed_point import requantize_below_one
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_float, c_struct, kernel_arguments
 from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
-                            mul_scaling, squared_difference_scaling)
+                            kernel_multiplier, mul_scaling, squared_difference_scaling)
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor,
                        output_tensor, per_tensor_quantization)
@@ -228,10 +228,29 @@ def lower_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
                            maximum=int(op.opcode == "MAXIMUM"))
 
 
+def lower_prelu(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """PRELU with alpha broadcast (a constant alpha along one axis is usually a per-channel table
+    group instead, table_groups.py). TFLite Micro's Prepare: input_scale / output_scale for x >= 0,
+    input_scale * alpha_scale / output_scale for the product below, each in double."""
+    x, alpha, y = _operands(graph, op)
+    (x_scale, x_zp), (alpha_scale, alpha_zp) = per_tensor_quantization(x), per_tensor_quantization(alpha)
+    y_scale, y_zp = per_tensor_quantization(y)
+    positive, negative = kernel_multiplier(x_scale / y_scale), kernel_multiplier(x_scale * alpha_scale / y_scale)
+    params = c_struct(input_offset=-x_zp, alpha_offset=-alpha_zp, output_offset=y_zp,
+                      multiplier_positive=positive[0], shift_positive=positive[1],
+                      multiplier_negative=negative[0], shift_negative=negative[1])
+    return _broadcast_call(op, "tinyml_prelu_s8", x, alpha, y, f"prelu({describe(x)}, alpha {describe(alpha)}) -> "
+                           f"{describe(y)}", params=("tinyml_prelu_params", params))
+
+
 def _broadcast_call(op: Operator, function: str, a: Tensor, b: Tensor, y: Tensor, summary: str,
-                    **arguments) -> KernelCall:
-    """A call of a kernel taking (dims, input1, input2, output, ...) with tinyml_broadcast_dims."""
+                    params: tuple[str, str] | None = None, **arguments) -> KernelCall:
+    """A call of a kernel taking (dims, input1, input2, output, ...) with tinyml_broadcast_dims; with
+    `params` (its C type and initializer), a params struct too."""
     locals_ = (LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))),)
+    if params is not None:
+        locals_ = (LocalConst(params[0], "params", params[1]),) + locals_
+        arguments["params"] = "&params"
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function=function,
         arguments=kernel_arguments(function, dims="&dims", input1=tensor_ref(a), input2=tensor_ref(b),

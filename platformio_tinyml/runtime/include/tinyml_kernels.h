@@ -97,6 +97,22 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
 int32_t tinyml_extremum_s8(const tinyml_broadcast_dims *dims, const int8_t *input1, const int8_t *input2,
                            int8_t *output, int32_t maximum);
 
+/* PRELU as TFLite Micro's reference: x = input + input_offset; x >= 0 gives x requantized by
+ * (multiplier_positive, shift_positive), x < 0 gives x * (alpha + alpha_offset) requantized by the
+ * negative pair; then + output_offset, clamped to int8. input1 is the input, input2 alpha. */
+typedef struct {
+    int32_t input_offset;
+    int32_t alpha_offset;
+    int32_t output_offset;
+    int32_t multiplier_positive;
+    int32_t shift_positive;
+    int32_t multiplier_negative;
+    int32_t shift_negative;
+} tinyml_prelu_params;
+
+int32_t tinyml_prelu_s8(const tinyml_prelu_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
+                        const int8_t *input2, int8_t *output);
+
 /* ADD of a run-time input and a constant whose terms, TFLite's scaled input2 (or minus it, for a
  * SUB), were computed at build time: output[i] from input[i] (the params' input1) and
  * scaled_constant[i % period]. `size` is a multiple of `period`. */
