@@ -34,6 +34,34 @@ TINYML_ELEMENT int tinyml_broadcast_next_run(const tinyml_broadcast_dims *dims, 
     return 0;
 }
 
+/* A walk over a broadcast's innermost runs, for kernels with one plain loop per run: each run is
+ * `inner` elements of input1 + offset1 (stride1 apart) against input2 + offset2 (stride2 apart).
+ * The odometer's index lives beside it, so that the compiler keeps these in registers (an int8
+ * store could otherwise alias them). */
+typedef struct {
+    int32_t offset1, offset2, inner, stride1, stride2;
+} tinyml_broadcast_walk;
+
+/* The first run; 0 for dims no kernel takes. `index` starts all zeros. */
+TINYML_ELEMENT int tinyml_broadcast_start(const tinyml_broadcast_dims *dims, tinyml_broadcast_walk *walk)
+{
+    const int32_t rank = dims->rank;
+    if (rank < 1 || rank > TINYML_KERNEL_MAX_RANK) {
+        return 0;
+    }
+    walk->offset1 = walk->offset2 = 0;
+    walk->inner = dims->dims[rank - 1];
+    walk->stride1 = dims->input1_strides[rank - 1];
+    walk->stride2 = dims->input2_strides[rank - 1];
+    return 1;
+}
+
+/* The next run; 0 when every run is done. */
+TINYML_ELEMENT int tinyml_broadcast_next(const tinyml_broadcast_dims *dims, int32_t *index, tinyml_broadcast_walk *walk)
+{
+    return tinyml_broadcast_next_run(dims, index, &walk->offset1, &walk->offset2);
+}
+
 /* ADD, SUB, MUL or SQUARED_DIFFERENCE of two raw int8 values (x1, x2), clamped to the activation. */
 TINYML_ELEMENT int32_t tinyml_binary_element(const tinyml_binary_params *p, int32_t x1, int32_t x2)
 {

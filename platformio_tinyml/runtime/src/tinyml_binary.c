@@ -129,49 +129,41 @@ int32_t tinyml_add_constant_s8(const tinyml_binary_params *params, const int8_t 
 int32_t tinyml_extremum_s8(const tinyml_broadcast_dims *dims, const int8_t *input1, const int8_t *input2,
                            int8_t *output, int32_t maximum)
 {
-    const int32_t rank = dims->rank;
-    if (rank < 1 || rank > TINYML_KERNEL_MAX_RANK) {
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run)) {
         return TINYML_KERNEL_ERROR;
     }
-    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
-    const int32_t inner = dims->dims[rank - 1];
-    const int32_t stride1 = dims->input1_strides[rank - 1];
-    const int32_t stride2 = dims->input2_strides[rank - 1];
-    int32_t offset1 = 0, offset2 = 0;
+    const int32_t inner = run.inner, stride1 = run.stride1, stride2 = run.stride2;
     do {
-        const int8_t *a = input1 + offset1;
-        const int8_t *b = input2 + offset2;
+        const int8_t *a = input1 + run.offset1, *b = input2 + run.offset2;
         for (int32_t i = 0; i < inner; i++) {
             const int8_t x1 = a[i * stride1], x2 = b[i * stride2];
             *output++ = (maximum ? x1 > x2 : x1 < x2) ? x1 : x2;
         }
-    } while (tinyml_broadcast_next_run(dims, index, &offset1, &offset2));
+    } while (tinyml_broadcast_next(dims, index, &run));
     return TINYML_KERNEL_OK;
 }
 
 int32_t tinyml_prelu_s8(const tinyml_prelu_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
                         const int8_t *input2, int8_t *output)
 {
-    const int32_t rank = dims->rank;
-    if (rank < 1 || rank > TINYML_KERNEL_MAX_RANK) {
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run)) {
         return TINYML_KERNEL_ERROR;
     }
-    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
-    const int32_t inner = dims->dims[rank - 1];
-    const int32_t stride1 = dims->input1_strides[rank - 1];
-    const int32_t stride2 = dims->input2_strides[rank - 1];
-    int32_t offset1 = 0, offset2 = 0;
+    const int32_t inner = run.inner, stride1 = run.stride1, stride2 = run.stride2;
     do {
-        const int8_t *x = input1 + offset1;
-        const int8_t *alpha = input2 + offset2;
+        const int8_t *x = input1 + run.offset1, *alphas = input2 + run.offset2;
         for (int32_t i = 0; i < inner; i++) {
             const int32_t value = x[i * stride1] + params->input_offset;
+            const int32_t alpha = alphas[i * stride2] + params->alpha_offset;
             const int32_t scaled = value >= 0
                 ? tinyml_requantize(value, params->multiplier_positive, params->shift_positive)
-                : tinyml_requantize(value * (alpha[i * stride2] + params->alpha_offset), params->multiplier_negative,
-                                    params->shift_negative);
+                : tinyml_requantize(value * alpha, params->multiplier_negative, params->shift_negative);
             *output++ = (int8_t)tinyml_clamp(scaled + params->output_offset, -128, 127);
         }
-    } while (tinyml_broadcast_next_run(dims, index, &offset1, &offset2));
+    } while (tinyml_broadcast_next(dims, index, &run));
     return TINYML_KERNEL_OK;
 }

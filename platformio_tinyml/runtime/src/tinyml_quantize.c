@@ -31,24 +31,20 @@ int32_t tinyml_neg_f32(const float *input, float *output, int32_t size)
 int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, const float *input2, float *output,
                        float activation_min, float activation_max)
 {
-    const int32_t rank = dims->rank;
-    if (rank < 1 || rank > TINYML_KERNEL_MAX_RANK) {
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run)) {
         return TINYML_KERNEL_ERROR;
     }
-    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
-    const int32_t inner = dims->dims[rank - 1];
-    const int32_t stride1 = dims->input1_strides[rank - 1];
-    const int32_t stride2 = dims->input2_strides[rank - 1];
-    int32_t offset1 = 0, offset2 = 0;
+    const int32_t inner = run.inner, stride1 = run.stride1, stride2 = run.stride2;
     do {
-        const float *a = input1 + offset1;
-        const float *b = input2 + offset2;
+        const float *a = input1 + run.offset1, *b = input2 + run.offset2;
         for (int32_t i = 0; i < inner; i++) {
             /* std::min(std::max(x, low), high): a NaN quotient stays NaN, infinities are clamped */
             float value = a[i * stride1] / b[i * stride2];
             value = value < activation_min ? activation_min : value;
             *output++ = activation_max < value ? activation_max : value;
         }
-    } while (tinyml_broadcast_next_run(dims, index, &offset1, &offset2));
+    } while (tinyml_broadcast_next(dims, index, &run));
     return TINYML_KERNEL_OK;
 }
