@@ -725,13 +725,14 @@ def add_mirror_pad(zoo: ZooBuilder, mode: str) -> None:
            {"mode": mode})
 
 
-def add_resize_nearest(zoo: ZooBuilder, align_corners: bool, half_pixel_centers: bool) -> None:
+def add_resize(zoo: ZooBuilder, opcode: str, align_corners: bool, half_pixel_centers: bool) -> None:
     rng = zoo.rng
     shape = (int(rng.integers(1, 3)),) + random_shape(rng, 2, 1, 6) + (int(rng.integers(1, 4)),)
     size = [int(v) for v in rng.integers(1, 10, size=2)]
     x = zoo.graph_input(shape)
     out = _same_quant_output(zoo, x, (shape[0], *size, shape[3]))
-    zoo.op("RESIZE_NEAREST_NEIGHBOR", (x, int32_constant(zoo, size)), out, "ResizeNearestNeighborOptions",
+    options_type = "ResizeBilinearOptions" if opcode == "RESIZE_BILINEAR" else "ResizeNearestNeighborOptions"
+    zoo.op(opcode, (x, int32_constant(zoo, size)), out, options_type,
            {"align_corners": align_corners, "half_pixel_centers": half_pixel_centers})
 
 
@@ -784,8 +785,9 @@ def more_ops_zoo(seed: int) -> bytes:
             add_space_batch(zoo, opcode, spatial_axes)
     for mode in ("REFLECT", "SYMMETRIC", "REFLECT", "SYMMETRIC"):
         add_mirror_pad(zoo, mode)
-    for align_corners, half_pixel_centers in ((False, False), (True, False), (False, True), (False, False)):
-        add_resize_nearest(zoo, align_corners, half_pixel_centers)
+    for opcode in ("RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"):
+        for align_corners, half_pixel_centers in ((False, False), (True, False), (False, True), (False, False)):
+            add_resize(zoo, opcode, align_corners, half_pixel_centers)
     for _ in range(2):
         add_embedding_lookup(zoo)
     for alpha in ("channel", "spatial", "run_time", "channel"):

@@ -15,9 +15,10 @@ def test_supported_ops():
         "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU",
         "EMBEDDING_LOOKUP", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "HARD_SWISH", "LEAKY_RELU",
         "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "PACK", "PAD",
-        "PADV2", "PRELU", "QUANTIZE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "RESIZE_NEAREST_NEIGHBOR",
-        "RSQRT", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V",
-        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "UNPACK"}
+        "PADV2", "PRELU", "QUANTIZE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR",
+        "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH",
+        "SPLIT", "SPLIT_V", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH",
+        "TRANSPOSE", "UNPACK"}
 
 
 def model_with_problems() -> bytes:
@@ -84,4 +85,16 @@ def test_a_mirror_pad_wider_than_its_image_is_named(tmp_path):
                        (0,), (2,))
     with pytest.raises(UnsupportedModelError, match=r"MIRROR_PAD .*paddings \[\[0, 0\], \[3, 0\]\] reach beyond "
                                                     r"a REFLECT image of \[1, 3\] \(at most the size - 1 per side\)"):
+        generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
+
+
+def test_a_bilinear_resize_reading_past_its_input_is_named(tmp_path):
+    """1 row to 55: TFLite Micro's Q10 scale (19/1024) rounds up and its last rows read row 1."""
+    q = dict(scale=(0.1,), zero_point=(0,))
+    tensors = [TensorSpec((1, 1, 1, 2), **q, name="x"),
+               TensorSpec((2,), "int32", name="size", data=np.array([55, 1], np.int32)),
+               TensorSpec((1, 55, 1, 2), **q, name="resized")]
+    data = write_model(tensors, [OpSpec("RESIZE_BILINEAR", (0, 1), (2,), "ResizeBilinearOptions", {})], (0,), (2,))
+    with pytest.raises(UnsupportedModelError, match="RESIZE_BILINEAR .*resizing 1 to 55 along an axis, TFLite Micro's "
+                                                    "integer kernel reads past the input"):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")

@@ -46,6 +46,7 @@ KERNELS: dict[str, str] = {
     "PADV2": "ours",
     "PRELU": "ours: a table per channel for a constant alpha along one axis (built by TFLite Micro's reference)",
     "RESHAPE": _ALIAS,
+    "RESIZE_BILINEAR": "ours: neighbours and weights per row and column from build-time tables",
     "RESIZE_NEAREST_NEIGHBOR": "ours: source rows and columns from build-time tables",
     "REDUCE_MAX": "ours",
     "SOFTMAX": "ours: exponentials from a build-time table, CMSIS-NN's arithmetic around them",

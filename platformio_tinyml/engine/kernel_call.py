@@ -17,7 +17,11 @@ _CONVOLUTION = ("ctx", "conv_params", "quant_params", "input_dims", "input_data"
 _DEPTHWISE = ("ctx", "dw_conv_params", *_CONVOLUTION[2:])
 _POOLING = ("ctx", "pool_params", "input_dims", "input_data", "filter_dims", "output_dims", "output_data")
 
+_RESIZE = ("input", "output", "rows", "columns", "batches", "input_height", "input_width", "depth", "output_height",
+           "output_width")
+
 # function -> its parameters' names, in call order.
+
 KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     # CMSIS-NN (arm_nnfunctions.h)
     "arm_convolve_s8": _CONVOLUTION,
@@ -52,8 +56,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_copy_s8": ("dims", "input", "output"),
     "tinyml_fill_s8": ("output", "size", "value"),
     "tinyml_gather_s8": ("params", "indices", "output", "outer", "axis_size", "inner", "count"),
-    "tinyml_resize_nearest_s8": ("input", "output", "rows", "columns", "batches", "input_height", "input_width",
-                                 "depth", "output_height", "output_width"),
+    "tinyml_resize_nearest_s8": _RESIZE,
+    "tinyml_resize_bilinear_s8": _RESIZE,
     "tinyml_quantize_f32_s8": ("input", "output", "size", "scale", "zero_point"),
     "tinyml_neg_f32": ("input", "output", "size"),
     "tinyml_div_f32": ("dims", "input1", "input2", "output", "activation_min", "activation_max"),

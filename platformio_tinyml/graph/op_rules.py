@@ -84,6 +84,7 @@ OP_RULES: dict[str, OpRule] = {
     "MIRROR_PAD": _rule(2, 2, "MirrorPadOptions"),
     "EMBEDDING_LOOKUP": _rule(2, 2, "NONE", same_type=(1,)),
     "RESIZE_NEAREST_NEIGHBOR": _rule(2, 2, "ResizeNearestNeighborOptions"),
+    "RESIZE_BILINEAR": _rule(2, 2, "ResizeBilinearOptions"),
     "LEAKY_RELU": _rule(1, 1, "LeakyReluOptions"),
     **{opcode: _rule(1, 1, _own_options(opcode), same_type=()) for opcode in _UNARY_TABLE},
 }

@@ -28,7 +28,7 @@ from .rearrange import (lower_batch_to_space_nd, lower_depth_to_space, lower_mir
                         lower_space_to_depth)
 from .reduce import lower_arg_extremum, lower_reduce
 from .reshape import lower_reshape
-from .resize import lower_resize_nearest
+from .resize import lower_resize
 from .softmax import lower_softmax
 from .row_group import lower_row_group
 from .table_group import lower_table_group
@@ -59,7 +59,8 @@ LOWERINGS = {
     "PRELU": lower_prelu,
     "REDUCE_MAX": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,
-    "RESIZE_NEAREST_NEIGHBOR": lower_resize_nearest,
+    "RESIZE_NEAREST_NEIGHBOR": lower_resize,
+    "RESIZE_BILINEAR": lower_resize,
     "DEPTH_TO_SPACE": lower_depth_to_space,
     "SPACE_TO_DEPTH": lower_space_to_depth,
     "SPACE_TO_BATCH_ND": lower_space_to_batch_nd,

@@ -1,8 +1,11 @@
-"""RESIZE_NEAREST_NEIGHBOR (int8 NHWC) -> tinyml_resize_nearest_s8, with the source row of every
-output row and the source column of every output column computed at build time as TFLite Micro's
-reference computes them (in float32: the scale, the offset of half-pixel centres, floor or, with
-align_corners, round half away from zero, clamped to the image). Like TFLite Micro, it copies bytes
-and does not requantize."""
+"""RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR (int8 NHWC) -> tinyml_resize_nearest_s8 and
+tinyml_resize_bilinear_s8, with what TFLite Micro's reference computes per pixel computed once per
+output row and column at build time:
+- nearest: the source index (in float32: the scale, the offset of half-pixel centres, floor or, with
+  align_corners, round half away from zero, clamped to the image);
+- bilinear: the two neighbours and the weight of the second in 1/1024ths (TFLite's integer
+  ResizeBilinearInteger: a Q10 scale rounded to nearest, the half-pixel shift in Q10).
+Like TFLite Micro, neither requantizes: the output is quantized as the input."""
 
 from __future__ import annotations
 
@@ -38,7 +41,34 @@ def nearest_sources(input_size: int, output_size: int, align_corners: bool,
     return tuple(sources)
 
 
-def lower_resize_nearest(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+def _c_divide(a: int, b: int) -> int:
+    """a / b for b > 0 as C's integer division, truncating toward zero."""
+    return a // b if a >= 0 else -(-a // b)
+
+
+def bilinear_sources(input_size: int, output_size: int, align_corners: bool,
+                     half_pixel_centers: bool) -> tuple[int, ...]:
+    """(lower index, upper index, upper's weight in 1/1024ths) for each output index along one axis,
+    flattened."""
+    one = 1 << 10
+    if align_corners and output_size > 1:
+        scale = (one * (input_size - 1) + (output_size - 1) // 2) // (output_size - 1)
+    else:
+        scale = (one * input_size + output_size // 2) // output_size
+    sources = []
+    for index in range(output_size):
+        scaled = index * scale + scale // 2 - (1 << 9) if half_pixel_centers else index * scale
+        lower = max(_c_divide(scaled, one), 0)
+        upper = min(_c_divide(scaled + one - 1, one), input_size - 1)
+        if lower > input_size - 1:
+            raise OpNotSupported(f"resizing {input_size} to {output_size} along an axis, TFLite Micro's integer "
+                                 "kernel reads past the input (its Q10 scale rounds up); resize in two steps")
+        sources += [lower, upper, scaled - one * lower]
+    return tuple(sources)
+
+
+def lower_resize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    bilinear = op.opcode == "RESIZE_BILINEAR"
     x = run_time(input_tensor(graph, op, 0, "input"), "input")
     y = output_tensor(graph, op)
     quantized_alike([x], y)
@@ -50,16 +80,21 @@ def lower_resize_nearest(graph: Graph, op: Operator, path: KernelPath) -> Kernel
         raise OpNotSupported(f"size {list(size)} and output {list(y.shape)} do not resize {list(x.shape)}")
     align_corners = bool(op.options.get("align_corners", False))
     half_pixel_centers = bool(op.options.get("half_pixel_centers", False))
-    rows = nearest_sources(height, size[0], align_corners, half_pixel_centers)
-    columns = nearest_sources(width, size[1], align_corners, half_pixel_centers)
+    if align_corners and half_pixel_centers:
+        raise OpNotSupported("align_corners and half_pixel_centers are both set (TFLite Micro takes one at most)")
+    sources = bilinear_sources if bilinear else nearest_sources
+    rows = sources(height, size[0], align_corners, half_pixel_centers)
+    columns = sources(width, size[1], align_corners, half_pixel_centers)
     tables = (ConstTable(f"op{op.index}_source_rows", "int32_t", rows),
               ConstTable(f"op{op.index}_source_columns", "int32_t", columns))
     modes = [name for name, on in (("align_corners", align_corners), ("half_pixel_centers", half_pixel_centers)) if on]
+    function = "tinyml_resize_bilinear_s8" if bilinear else "tinyml_resize_nearest_s8"
     return KernelCall(
-        op_index=op.index, opcode=op.opcode, function="tinyml_resize_nearest_s8",
-        arguments=kernel_arguments("tinyml_resize_nearest_s8", input=tensor_ref(x), output=tensor_ref(y),
+        op_index=op.index, opcode=op.opcode, function=function,
+        arguments=kernel_arguments(function, input=tensor_ref(x), output=tensor_ref(y),
                                    rows=tables[0].name, columns=tables[1].name, batches=batches,
                                    input_height=height, input_width=width, depth=depth, output_height=size[0],
                                    output_width=size[1]),
         reads=(x.index,), writes=(y.index,), tables=tables,
-        summary=f"{describe(x)} -> {describe(y)}; nearest{', ' + ', '.join(modes) if modes else ''}")
+        summary=f"{describe(x)} -> {describe(y)}; {'bilinear' if bilinear else 'nearest'}"
+                f"{', ' + ', '.join(modes) if modes else ''}")

@@ -12,7 +12,8 @@
  *   tinyml_batch_matmul.c BATCH_MATMUL with broadcast batch dims, any operand layout
  *   tinyml_reduce.c      MEAN, SUM and REDUCE_MAX over any set of axes (integer only); ARG_MAX, ARG_MIN
  *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
- *                        PAD, GATHER, EMBEDDING_LOOKUP, RESIZE_NEAREST_NEIGHBOR
+ *                        PAD, GATHER, EMBEDDING_LOOKUP
+ *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
 #ifndef TINYML_KERNELS_H
@@ -221,6 +222,12 @@ int32_t tinyml_gather_s8(const int8_t *params, const int32_t *indices, int8_t *o
 int32_t tinyml_resize_nearest_s8(const int8_t *input, int8_t *output, const int32_t *rows, const int32_t *columns,
                                  int32_t batches, int32_t input_height, int32_t input_width, int32_t depth,
                                  int32_t output_height, int32_t output_width);
+
+/* RESIZE_BILINEAR on NHWC: rows[3y .. 3y+2] are output row y's upper and lower source rows and the
+ * lower one's weight in 1/1024ths (columns likewise, left, right and the right one's weight). */
+int32_t tinyml_resize_bilinear_s8(const int8_t *input, int8_t *output, const int32_t *rows, const int32_t *columns,
+                                  int32_t batches, int32_t input_height, int32_t input_width, int32_t depth,
+                                  int32_t output_height, int32_t output_width);
 
 /* ---- float at the graph edge -------------------------------------------------------------- */
 

@@ -1,6 +1,5 @@
 /* Data movement without arithmetic: TRANSPOSE, STRIDED_SLICE, CONCATENATION and PAD are strided
- * box copies (and a fill), GATHER and EMBEDDING_LOOKUP copy rows picked by index,
- * RESIZE_NEAREST_NEIGHBOR copies pixels picked by build-time row and column tables. */
+ * box copies (and a fill), GATHER and EMBEDDING_LOOKUP copy rows picked by index. */
 #include <string.h>
 
 #include "tinyml_kernels.h"
@@ -66,24 +65,6 @@ int32_t tinyml_gather_s8(const int8_t *params, const int32_t *indices, int8_t *o
         for (int32_t i = 0; i < count; i++) {
             memcpy(output + ((size_t)o * count + i) * inner,
                    params + ((size_t)o * axis_size + indices[i]) * inner, (size_t)inner);
-        }
-    }
-    return TINYML_KERNEL_OK;
-}
-
-int32_t tinyml_resize_nearest_s8(const int8_t *input, int8_t *output, const int32_t *rows, const int32_t *columns,
-                                 int32_t batches, int32_t input_height, int32_t input_width, int32_t depth,
-                                 int32_t output_height, int32_t output_width)
-{
-    const size_t row_size = (size_t)input_width * depth, image_size = row_size * input_height;
-    for (int32_t b = 0; b < batches; b++) {
-        const int8_t *image = input + b * image_size;
-        for (int32_t y = 0; y < output_height; y++) {
-            const int8_t *row = image + rows[y] * row_size;
-            for (int32_t x = 0; x < output_width; x++) {
-                memcpy(output, row + columns[x] * depth, (size_t)depth);
-                output += depth;
-            }
         }
     }
     return TINYML_KERNEL_OK;
