@@ -760,6 +760,21 @@ def add_prelu(zoo: ZooBuilder, alpha: str) -> None:
     zoo.op("PRELU", (x, a), zoo.activation_tensor(shape))
 
 
+def add_int8_div(zoo: ZooBuilder, broadcast: bool) -> None:
+    """int8 DIV with scales where TFLite Micro's integer steps stay defined for every input (its final
+    shift within 31 bits: input1_scale / (input2_scale * output_scale) of 64 to 128). The divisor is
+    a graph input named nonzero_*: random_cases keeps it off its zero point."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 6)
+    a_scale, b_scale = float(rng.uniform(0.3, 0.6)), float(rng.uniform(0.02, 0.05))
+    a = zoo.graph_input(shape)
+    zoo.tensors[a].scale = (a_scale,)
+    b = zoo.graph_input(shape[-1:] if broadcast else shape)
+    zoo.tensors[b].scale, zoo.tensors[b].name = (b_scale,), f"nonzero_{b}"
+    y = zoo.activation_tensor(shape, a_scale / (b_scale * float(rng.uniform(70, 120))))
+    zoo.op("DIV", (a, b), y, "DivOptions", {"fused_activation_function": "NONE"})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -792,4 +807,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_embedding_lookup(zoo)
     for alpha in ("channel", "spatial", "run_time", "channel"):
         add_prelu(zoo, alpha)
+    for broadcast in (False, True, False):
+        add_int8_div(zoo, broadcast)
     return zoo.model()

@@ -122,6 +122,25 @@ def test_every_output_byte_matches_tflite_micro(board_project, board, name, requ
     assert len({expected_case[0].tobytes() for expected_case in expected}) > 1
 
 
+def test_int8_div_rounds_where_tflite_micro_shifts_past_31_bits(board_project):
+    """With everyday scales TFLite Micro's int8 DIV shifts a small numerator's quotient right by more
+    than 31 bits (undefined in C; its host build answers 127 for 1 / 127). The engine gives the
+    quotient rounded: 0.1 * 1 / (0.1 * 127) = 0.008, 0 at scale 0.2."""
+    from tflite_writer import OpSpec, TensorSpec, write_model
+
+    tenth = dict(scale=(0.1,), zero_point=(0,))
+    tensors = [TensorSpec((4,), **tenth, name="a"), TensorSpec((4,), **tenth, name="nonzero_b"),
+               TensorSpec((4,), scale=(0.2,), zero_point=(0,), name="y")]
+    data = write_model(tensors, [OpSpec("DIV", (0, 1), (2,), "DivOptions", {"fused_activation_function": "NONE"})],
+                       (0, 1), (2,))
+    numerators, divisors = np.array([1, 2, -3, 100], np.int8), np.array([127, 127, 120, 120], np.int8)
+    project = board_project("native")
+    write_engine(project, "native", data, inference_main([[numerators, divisors]]), source="div")
+    printed = parse_outputs(run_firmware(project, "native"))
+    exact = numerators * 0.1 / (divisors * 0.1) / 0.2
+    assert printed[(0, 0)].tolist() == np.round(exact).astype(int).tolist() == [0, 0, 0, 4]
+
+
 def first_conv_weight_offset(model) -> int:
     graph = model.subgraphs[0]
     conv = next(op for op in graph.operators if op.opcode == "CONV_2D")

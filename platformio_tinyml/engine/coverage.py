@@ -30,7 +30,8 @@ KERNELS: dict[str, str] = {
     "CONV_2D": "CMSIS-NN",
     "DEPTHWISE_CONV_2D": "CMSIS-NN",
     "DEQUANTIZE": "ours (or a table into the float op after it)",
-    "DIV": "ours",
+    "DIV": "ours (int8: TFLite Micro's integer steps, rounded where its final shift passes 31 bits, which "
+           "C leaves undefined)",
     "EMBEDDING_LOOKUP": "ours",
     "EXPAND_DIMS": _ALIAS,
     "FULLY_CONNECTED": "CMSIS-NN; ours for one row of per-channel weights on the DSP cores",
@@ -65,7 +66,7 @@ KERNELS: dict[str, str] = {
 }
 
 # The types an op runs in where they are not int8 in, int8 out.
-TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "DEQUANTIZE": "int8 -> float32", "DIV": "float32 (int8 DIV: not yet)", "NEG": "float32",
+TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
          "QUANTIZE": "float32 -> int8, int8 -> int8"}
 
 # Ops the engine runs with int16 activations (int16x8 models): none yet.

@@ -30,6 +30,10 @@ def find_table_groups(graph: Graph, taken: frozenset[int] = frozenset()) -> list
 
 
 def _admits(graph: Graph, x: int, op: Operator, derived: set) -> bool:
+    if op.opcode == "DIV" and graph.tensors[op.outputs[0]].dtype == "int8":
+        # TFLite Micro's int8 DIV shifts past 31 bits for small numerators (undefined in C: the host's
+        # reference answers 127 for 1 / 127), so a table made by it would keep that; the kernel rounds.
+        return False
     arity = 1 if op.opcode in UNARY_OPS else 2 if op.opcode in BINARY_OPS else 0
     return len(op.inputs) == arity and graph.tensors[op.outputs[0]].shape == graph.tensors[x].shape
 

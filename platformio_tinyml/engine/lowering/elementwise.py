@@ -1,4 +1,4 @@
-"""ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM (int8); DIV (float32 only: int8 DIV is refused).
+"""ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, PRELU, DIV (int8); DIV (float32).
 
 Off Helium, an ADD (or a SUB) of a constant that repeats along the output's leading dims (a bias
 along the last axis, a scalar, a positional embedding of the output's shape) goes to
@@ -7,8 +7,9 @@ and MUL go to CMSIS-NN's arm_elementwise_add_s8 / _mul_s8. Everything else that 
 (TFLite's rules: shapes aligned on the right, a dimension of 1 repeats), and SUB and
 SQUARED_DIFFERENCE, go to our tinyml_binary_s8 with per-input strides (0 where broadcast); on Helium
 it runs four elements a vector.
-DIV on float32 (a DEQUANTIZE -> DIV -> QUANTIZE island) goes to tinyml_div_f32 and MAXIMUM / MINIMUM to
-tinyml_extremum_s8, broadcasting the same way."""
+DIV on float32 (a DEQUANTIZE -> DIV -> QUANTIZE island) goes to tinyml_div_f32, on int8 to
+tinyml_div_s8, MAXIMUM / MINIMUM to tinyml_extremum_s8 and PRELU to tinyml_prelu_s8, broadcasting the
+same way."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ..cores import KernelPath
 from ..fixed_point import requantize_below_one
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_float, c_struct, kernel_arguments
 from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
-                            kernel_multiplier, mul_scaling, squared_difference_scaling)
+                            kernel_multiplier, mul_scaling, quantize_multiplier, squared_difference_scaling)
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor,
                        output_tensor, per_tensor_quantization)
@@ -203,12 +204,18 @@ def lower_mul(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         summary=f"{describe(a)} * {describe(b)} -> {describe(y)}")
 
 
+# The largest output shift int8 DIV takes: TFLite's final right shift, reciprocal shift + numerator
+# headroom (at least 23 bits for a 9-bit numerator) - output shift, must not turn into a left shift.
+MAX_DIV_OUTPUT_SHIFT = 23
+
+
 def lower_div(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """DIV: float32 as TFLite Micro's reference (IEEE single-precision a / b, then the fused
-    activation's clamp). int8 DIV has no kernel: it raises OpNotSupported."""
+    activation's clamp); int8 as its integer kernel, the multiplier input1_scale / (input2_scale *
+    output_scale) computed in float32 as its Prepare does."""
     y = output_tensor(graph, op, dtypes=("int8", "float32"))
     if y.dtype == "int8":
-        raise OpNotSupported("int8 DIV has no kernel yet (float32 DIV has)")
+        return _lower_int8_div(graph, op, y)
     a = input_tensor(graph, op, 0, "first", dtypes=("float32",))
     b = input_tensor(graph, op, 1, "second", dtypes=("float32",))
     activation = op.options.get("fused_activation_function", "NONE")
@@ -217,6 +224,23 @@ def lower_div(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     low, high = FLOAT_ACTIVATION_RANGES[activation]
     return _broadcast_call(op, "tinyml_div_f32", a, b, y, f"{describe(a)} / {describe(b)} -> {describe(y)} (float)",
                            activation_min=c_float(low), activation_max=c_float(high))
+
+
+def _lower_int8_div(graph: Graph, op: Operator, y: Tensor) -> KernelCall:
+    a, b = input_tensor(graph, op, 0, "first"), input_tensor(graph, op, 1, "second")
+    (a_scale, a_zp), (b_scale, b_zp), (y_scale, y_zp) = (per_tensor_quantization(t) for t in (a, b, y))
+    f32 = np.float32
+    multiplier, shift = quantize_multiplier(float(f32(a_scale) / (f32(b_scale) * f32(y_scale))))
+    if shift > MAX_DIV_OUTPUT_SHIFT:
+        raise OpNotSupported(f"its multiplier {a_scale:g} / ({b_scale:g} * {y_scale:g}) needs a left shift of {shift} "
+                             f"bits, TFLite Micro's kernel takes at most {MAX_DIV_OUTPUT_SHIFT} (are the scales right?)")
+    if b.data is not None and np.any(b.data.astype(np.int32) == b_zp):
+        raise OpNotSupported(f"its constant divisor '{b.name}' holds its zero point: a division by 0")
+    low, high = _activation(op, y)
+    params = c_struct(input1_offset=-a_zp, input2_offset=-b_zp, output_offset=y_zp, output_multiplier=multiplier,
+                      output_shift=shift, activation_min=low, activation_max=high)
+    return _broadcast_call(op, "tinyml_div_s8", a, b, y, f"{describe(a)} / {describe(b)} -> {describe(y)}",
+                           params=("tinyml_div_params", params))
 
 
 def lower_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

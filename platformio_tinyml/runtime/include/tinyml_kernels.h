@@ -114,6 +114,24 @@ typedef struct {
 int32_t tinyml_prelu_s8(const tinyml_prelu_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
                         const int8_t *input2, int8_t *output);
 
+/* int8 DIV as TFLite Micro's reference: the divisor's reciprocal by gemmlowp's Newton-Raphson
+ * (CMSIS-NN's arm_nn_one_over_one_plus_x_for_x_in_0_1), the numerator scaled up to its headroom,
+ * then output_multiplier and a rounding shift; clamped to the activation. A divisor at its zero point
+ * fails the call. Where the reference's final shift passes 31 bits (undefined in C; small numerators
+ * over large divisors) the result is the correctly rounded one, 0 before the output offset. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t output_offset;
+    int32_t output_multiplier;
+    int32_t output_shift;
+    int32_t activation_min;
+    int32_t activation_max;
+} tinyml_div_params;
+
+int32_t tinyml_div_s8(const tinyml_div_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
+                      const int8_t *input2, int8_t *output);
+
 /* ADD of a run-time input and a constant whose terms, TFLite's scaled input2 (or minus it, for a
  * SUB), were computed at build time: output[i] from input[i] (the params' input1) and
  * scaled_constant[i % period]. `size` is a multiple of `period`. */

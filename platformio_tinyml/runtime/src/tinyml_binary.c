@@ -1,11 +1,11 @@
-/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU), as TFLite Micro's reference
+/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV), as TFLite Micro's reference
  * integer kernels compute each element. On Helium cores an innermost run whose inputs are
  * contiguous or broadcast (stride 1 or 0) is computed four elements a vector, with CMSIS-NN's
  * vector forms of the same fixed-point steps (TFLite Micro's double rounding). */
+#include "arm_nnsupportfunctions.h"
 #include "tinyml_elements.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include "arm_nnsupportfunctions.h"
 #define HELIUM 1
 
 static inline int32x4_t requantize_below_one4(int32x4_t x, int32_t multiplier, int32_t shift)
@@ -163,6 +163,49 @@ int32_t tinyml_prelu_s8(const tinyml_prelu_params *params, const tinyml_broadcas
                 ? tinyml_requantize(value, params->multiplier_positive, params->shift_positive)
                 : tinyml_requantize(value * alpha, params->multiplier_negative, params->shift_negative);
             *output++ = (int8_t)tinyml_clamp(scaled + params->output_offset, -128, 127);
+        }
+    } while (tinyml_broadcast_next(dims, index, &run));
+    return TINYML_KERNEL_OK;
+}
+
+/* One int8 quotient before the output offset, TFLite's DivElementwise step by step. */
+TINYML_ELEMENT int32_t div_element(const tinyml_div_params *params, int32_t numerator, int32_t divisor)
+{
+    if (divisor < 0) { /* the reciprocal must be positive to serve as a multiplier */
+        numerator = -numerator;
+        divisor = -divisor;
+    }
+    const int32_t headroom_plus_one = __builtin_clz((uint32_t)divisor);
+    const int32_t reciprocal_shift = 31 - headroom_plus_one;
+    const int32_t reciprocal =
+        arm_nn_one_over_one_plus_x_for_x_in_0_1((int32_t)(((uint32_t)divisor << headroom_plus_one) - (1u << 31)));
+    const int32_t headroom = numerator ? __builtin_clrsb(numerator) : 31;
+    const int32_t quotient = tinyml_doubling_high_mul((int32_t)((uint32_t)numerator << headroom), reciprocal);
+    const int32_t right_shift = reciprocal_shift + headroom - params->output_shift;
+    if (right_shift > 31) {
+        return 0;
+    }
+    return tinyml_divide_by_pot(tinyml_doubling_high_mul(quotient, params->output_multiplier), right_shift);
+}
+
+int32_t tinyml_div_s8(const tinyml_div_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
+                      const int8_t *input2, int8_t *output)
+{
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run)) {
+        return TINYML_KERNEL_ERROR;
+    }
+    do {
+        const int8_t *a = input1 + run.offset1, *b = input2 + run.offset2;
+        for (int32_t i = 0; i < run.inner; i++) {
+            const int32_t divisor = b[i * run.stride2] + params->input2_offset;
+            if (divisor == 0) {
+                return TINYML_KERNEL_ERROR;
+            }
+            const int32_t quotient = div_element(params, a[i * run.stride1] + params->input1_offset, divisor);
+            *output++ = (int8_t)tinyml_clamp(quotient + params->output_offset, params->activation_min,
+                                             params->activation_max);
         }
     } while (tinyml_broadcast_next(dims, index, &run));
     return TINYML_KERNEL_OK;
