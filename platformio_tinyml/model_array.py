@@ -12,7 +12,8 @@ from .generated_files import write_files_whole
 from .graph import Model, Tensor
 from .model_names import DEFAULT_PREFIX, macro_prefix
 
-C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
+C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float",
+           "bool": "uint8_t"}
 BYTES_PER_LINE = 16
 
 

@@ -775,6 +775,22 @@ def add_int8_div(zoo: ZooBuilder, broadcast: bool) -> None:
     zoo.op("DIV", (a, b), y, "DivOptions", {"fused_activation_function": "NONE"})
 
 
+def add_comparison(zoo: ZooBuilder, opcode: str, tiny_scales: bool) -> None:
+    """Two int8 tensors (the second broadcast) compared into bool; tiny scales (and one zero point)
+    make the requantized values of nearby inputs collide, so EQUAL is often true."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 6)
+    scales = rng.uniform(0.0002, 0.0005, size=2) if tiny_scales else rng.uniform(0.01, 0.2, size=2)
+    a = zoo.graph_input(shape)
+    b = zoo.graph_input(shape[-1:])
+    for tensor, scale in ((a, scales[0]), (b, scales[1])):
+        zoo.tensors[tensor].scale = (float(scale),)
+    if tiny_scales:
+        zoo.tensors[b].zero_point = zoo.tensors[a].zero_point
+    y = zoo.tensor(TensorSpec(tuple(shape), "bool"))
+    zoo.op(opcode, (a, b), y, opcode.title().replace("_", "") + "Options")
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -809,4 +825,7 @@ def more_ops_zoo(seed: int) -> bytes:
         add_prelu(zoo, alpha)
     for broadcast in (False, True, False):
         add_int8_div(zoo, broadcast)
+    for opcode in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL"):
+        for tiny_scales in (False, True):
+            add_comparison(zoo, opcode, tiny_scales)
     return zoo.model()

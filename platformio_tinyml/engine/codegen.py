@@ -16,16 +16,15 @@ from ..model_names import DEFAULT_PREFIX, handle_symbol, macro_prefix
 from .cores import PATH_PREPROCESSOR_TEST, KernelPath
 from .errors import UnsupportedModelError
 from .kernel_call import Alias, ConstTable, KernelCall, c_float, parameter_names
-from .lifetimes import tensor_bytes
+from .lifetimes import ELEMENT_BYTES, tensor_bytes
 from .plan import ArenaPlan
 from ..c_literals import c_string
 from .symbols import ARENA, op_function_name, scratch_symbol, tensor_ref, tensor_symbol
 
 C_POINTER_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "uint8_t",
-                   "float32": "float"}
-C_TYPE_BYTES = {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4}
+                   "float32": "float", "bool": "uint8_t"}
 TINYML_TYPES = {"int8": "TINYML_TYPE_INT8", "int16": "TINYML_TYPE_INT16", "int32": "TINYML_TYPE_INT32",
-                "float32": "TINYML_TYPE_FLOAT32"}
+                "float32": "TINYML_TYPE_FLOAT32", "bool": "TINYML_TYPE_BOOL"}
 MODEL_SAMPLES = 16
 ARENA_ALIGNMENT = 16  # bytes; CMSIS-NN reads and writes the arena with vector loads and stores
 VALUES_PER_LINE = 8
@@ -158,7 +157,7 @@ def _arena(graph: Graph, source: EngineSource) -> str:
         note = f"at {offset}: {list(tensor.shape)} {tensor.dtype}, {size} bytes"
         if holder != symbol:
             note += f", shares {holder}'s storage"
-        element_bytes = C_TYPE_BYTES[tensor.dtype]
+        element_bytes = ELEMENT_BYTES[tensor.dtype]
         lines.append(_arena_member(C_POINTER_TYPES[tensor.dtype], symbol, size // element_bytes, offset,
                                    element_bytes, comment_safe(note)))
     for step in source.steps:

@@ -8,6 +8,7 @@ it), so the table cannot list an op the engine does not run, nor leave one out.
 from __future__ import annotations
 
 from .lowering import LOWERINGS
+from .lowering.elementwise import COMPARISONS
 from .lowering.lut import TABLE_OPS
 
 _TABLE = "ours: a 256-entry table computed at build time by TFLite Micro's reference"
@@ -61,13 +62,14 @@ KERNELS: dict[str, str] = {
     "SUM": "ours",
     "TRANSPOSE": "ours",
     "UNPACK": "ours",
+    **{opcode: "ours" for opcode in COMPARISONS},
     **{opcode: _TABLE for opcode in TABLE_OPS if opcode != "QUANTIZE"},
     "QUANTIZE": "ours (from float32); int8 to int8 by " + _TABLE.removeprefix("ours: "),
 }
 
 # The types an op runs in where they are not int8 in, int8 out.
 TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
-         "QUANTIZE": "float32 -> int8, int8 -> int8"}
+         "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS}}
 
 # Ops the engine runs with int16 activations (int16x8 models): none yet.
 INT16_OPS: frozenset[str] = frozenset()

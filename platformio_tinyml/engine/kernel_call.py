@@ -64,6 +64,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_extremum_s8": ("dims", "input1", "input2", "output", "maximum"),
     "tinyml_prelu_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_div_s8": ("params", "dims", "input1", "input2", "output"),
+    "tinyml_compare_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_arg_extremum_s8": ("input", "output", "outer", "axis_size", "inner", "maximum"),
 }
 

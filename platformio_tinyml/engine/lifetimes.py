@@ -13,12 +13,16 @@ from .plan import Buffer
 from .symbols import scratch_symbol, tensor_symbol
 
 
+# Bytes an element of each type the engine keeps in its arena (bool as TFLite Micro's: one byte).
+ELEMENT_BYTES = {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4, "bool": 1}
+
+
 def tensor_bytes(graph: Graph, index: int) -> int:
     tensor = graph.tensors[index]
     count = 1
     for dim in tensor.shape:
         count *= dim
-    return count * {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4}[tensor.dtype]
+    return count * ELEMENT_BYTES[tensor.dtype]
 
 
 def storage_of(steps: list[KernelCall | Alias]) -> dict[int, int]:

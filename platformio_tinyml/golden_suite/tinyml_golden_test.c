@@ -28,6 +28,8 @@ static int32_t element_at(tinyml_type type, const void *data, size_t element)
         return ((const int16_t *)data)[element];
     case TINYML_TYPE_INT32:
         return ((const int32_t *)data)[element];
+    case TINYML_TYPE_BOOL:
+        return ((const uint8_t *)data)[element];
     default: /* float outputs are compared by their bits: the reference is exact or wrong */
         return ((const int32_t *)data)[element];
     }
@@ -35,7 +37,7 @@ static int32_t element_at(tinyml_type type, const void *data, size_t element)
 
 static size_t element_size(tinyml_type type)
 {
-    return type == TINYML_TYPE_INT8 ? 1u : type == TINYML_TYPE_INT16 ? 2u : 4u;
+    return type == TINYML_TYPE_INT8 || type == TINYML_TYPE_BOOL ? 1u : type == TINYML_TYPE_INT16 ? 2u : 4u;
 }
 
 #if TINYML_GOLDEN_TRACE

@@ -37,6 +37,7 @@ def _own_options(opcode: str) -> str:
 
 
 _BINARY = dict(same_type=(0, 1))
+_COMPARISONS = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")
 _UNARY_TABLE = ("ABS", "ELU", "HARD_SWISH", "LOGISTIC", "RELU", "RELU6", "RSQRT", "TANH")
 
 OP_RULES: dict[str, OpRule] = {
@@ -48,6 +49,7 @@ OP_RULES: dict[str, OpRule] = {
     "MAXIMUM": _rule(2, 2, "MaximumMinimumOptions", **_BINARY),
     "MINIMUM": _rule(2, 2, "MaximumMinimumOptions", **_BINARY),
     "PRELU": _rule(2, 2, "NONE", **_BINARY),
+    **{opcode: _rule(2, 2, _own_options(opcode), same_type=()) for opcode in _COMPARISONS},
     "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "BATCH_MATMUL": _rule(2, 2, "BatchMatMulOptions", same_type=(0,)),
@@ -92,7 +94,8 @@ OP_RULES: dict[str, OpRule] = {
 # Ops computing one output element per element: the output has input 0's shape, or the broadcast of
 # inputs 0 and 1 (see elementwise_checks).
 UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
-BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "PRELU"})
+BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "PRELU",
+                                *_COMPARISONS})
 
 # Ops that convolve: (weights position, bias position, the filter dimension TFLite Micro quantizes
 # per channel along). Their weights and bias types follow the input's (see WEIGHT_TYPES).

@@ -243,6 +243,29 @@ def _lower_int8_div(graph: Graph, op: Operator, y: Tensor) -> KernelCall:
                            params=("tinyml_div_params", params))
 
 
+COMPARISONS = {"EQUAL": ("TINYML_COMPARE_EQUAL", "=="), "NOT_EQUAL": ("TINYML_COMPARE_NOT_EQUAL", "!="),
+               "GREATER": ("TINYML_COMPARE_GREATER", ">"), "GREATER_EQUAL": ("TINYML_COMPARE_GREATER_EQUAL", ">="),
+               "LESS": ("TINYML_COMPARE_LESS", "<"), "LESS_EQUAL": ("TINYML_COMPARE_LESS_EQUAL", "<=")}
+
+
+def lower_comparison(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """The six comparisons of int8 tensors into bool, as TFLite Micro's Prepare scales them: each
+    input's scale as a multiplier below one (QuantizeMultiplierSmallerThanOneExp, from double)."""
+    a, b = input_tensor(graph, op, 0, "first"), input_tensor(graph, op, 1, "second")
+    y = output_tensor(graph, op, dtypes=("bool",))
+    terms = {}
+    for n, tensor in ((1, a), (2, b)):
+        scale, zero_point = per_tensor_quantization(tensor)
+        if not 0.0 < scale < 1.0:
+            raise OpNotSupported(f"input '{tensor.name}' has scale {scale:g}; TFLite Micro compares int8 inputs of "
+                                 "scales below 1")
+        multiplier, shift = quantize_multiplier(scale)
+        terms.update({f"input{n}_offset": -zero_point, f"input{n}_multiplier": multiplier, f"input{n}_shift": shift})
+    kind, sign = COMPARISONS[op.opcode]
+    return _broadcast_call(op, "tinyml_compare_s8", a, b, y, f"{describe(a)} {sign} {describe(b)} -> {describe(y)}",
+                           params=("tinyml_compare_params", c_struct(comparison=kind, **terms)))
+
+
 def lower_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """MAXIMUM, MINIMUM: on the raw int8 values, broadcasting, as TFLite Micro's reference (which
     reads no quantization: a converter gives inputs and output the same)."""

@@ -51,6 +51,7 @@ typedef enum {
     TINYML_TYPE_INT16 = 1,
     TINYML_TYPE_INT32 = 2,
     TINYML_TYPE_FLOAT32 = 3,
+    TINYML_TYPE_BOOL = 4, /* one byte an element, 0 or 1 (a comparison's output) */
 } tinyml_type;
 
 #define TINYML_MAX_RANK 6

@@ -132,6 +132,31 @@ typedef struct {
 int32_t tinyml_div_s8(const tinyml_div_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
                       const int8_t *input2, int8_t *output);
 
+/* EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL of two int8 tensors with broadcasting,
+ * as TFLite Micro's reference ComparisonWithScaling: each input + offset, shifted left 8 bits,
+ * requantized by its own scale (multiplier, shift <= 0), then compared; the output is bool bytes. */
+typedef enum {
+    TINYML_COMPARE_EQUAL = 0,
+    TINYML_COMPARE_NOT_EQUAL = 1,
+    TINYML_COMPARE_GREATER = 2,
+    TINYML_COMPARE_GREATER_EQUAL = 3,
+    TINYML_COMPARE_LESS = 4,
+    TINYML_COMPARE_LESS_EQUAL = 5,
+} tinyml_comparison;
+
+typedef struct {
+    int32_t comparison; /* a tinyml_comparison */
+    int32_t input1_offset;
+    int32_t input1_multiplier;
+    int32_t input1_shift;
+    int32_t input2_offset;
+    int32_t input2_multiplier;
+    int32_t input2_shift;
+} tinyml_compare_params;
+
+int32_t tinyml_compare_s8(const tinyml_compare_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
+                          const int8_t *input2, uint8_t *output);
+
 /* ADD of a run-time input and a constant whose terms, TFLite's scaled input2 (or minus it, for a
  * SUB), were computed at build time: output[i] from input[i] (the params' input1) and
  * scaled_constant[i % period]. `size` is a multiple of `period`. */

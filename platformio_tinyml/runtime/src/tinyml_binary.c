@@ -1,4 +1,4 @@
-/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV), as TFLite Micro's reference
+/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV, comparisons), as TFLite Micro's reference
  * integer kernels compute each element. On Helium cores an innermost run whose inputs are
  * contiguous or broadcast (stride 1 or 0) is computed four elements a vector, with CMSIS-NN's
  * vector forms of the same fixed-point steps (TFLite Micro's double rounding). */
@@ -206,6 +206,51 @@ int32_t tinyml_div_s8(const tinyml_div_params *params, const tinyml_broadcast_di
             const int32_t quotient = div_element(params, a[i * run.stride1] + params->input1_offset, divisor);
             *output++ = (int8_t)tinyml_clamp(quotient + params->output_offset, params->activation_min,
                                              params->activation_max);
+        }
+    } while (tinyml_broadcast_next(dims, index, &run));
+    return TINYML_KERNEL_OK;
+}
+
+/* One comparison of two requantized values; inlined with the kind constant for each loop below. */
+TINYML_ELEMENT int compare(int32_t comparison, int32_t a, int32_t b)
+{
+    switch (comparison) {
+    case TINYML_COMPARE_EQUAL:
+        return a == b;
+    case TINYML_COMPARE_NOT_EQUAL:
+        return a != b;
+    case TINYML_COMPARE_GREATER:
+        return a > b;
+    case TINYML_COMPARE_GREATER_EQUAL:
+        return a >= b;
+    case TINYML_COMPARE_LESS:
+        return a < b;
+    default:
+        return a <= b;
+    }
+}
+
+TINYML_ELEMENT int32_t compare_scaled(int32_t value, int32_t offset, int32_t multiplier, int32_t shift)
+{
+    return tinyml_requantize_below_one((value + offset) * (1 << 8), multiplier, shift);
+}
+
+int32_t tinyml_compare_s8(const tinyml_compare_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
+                          const int8_t *input2, uint8_t *output)
+{
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run) || params->comparison < 0 || params->comparison > TINYML_COMPARE_LESS_EQUAL) {
+        return TINYML_KERNEL_ERROR;
+    }
+    do {
+        const int8_t *a = input1 + run.offset1, *b = input2 + run.offset2;
+        for (int32_t i = 0; i < run.inner; i++) {
+            const int32_t x1 = compare_scaled(a[i * run.stride1], params->input1_offset, params->input1_multiplier,
+                                              params->input1_shift);
+            const int32_t x2 = compare_scaled(b[i * run.stride2], params->input2_offset, params->input2_multiplier,
+                                              params->input2_shift);
+            *output++ = (uint8_t)compare(params->comparison, x1, x2);
         }
     } while (tinyml_broadcast_next(dims, index, &run));
     return TINYML_KERNEL_OK;

@@ -7,7 +7,7 @@
 
 static size_t element_bytes(tinyml_type type)
 {
-    return type == TINYML_TYPE_INT8 ? 1u : type == TINYML_TYPE_INT16 ? 2u : 4u;
+    return type == TINYML_TYPE_INT8 || type == TINYML_TYPE_BOOL ? 1u : type == TINYML_TYPE_INT16 ? 2u : 4u;
 }
 
 static size_t element_count(const tinyml_tensor_info *info)
@@ -72,6 +72,8 @@ static float value_at(const tinyml_tensor_info *info, const void *buffer, size_t
         return info->scale * (float)(((const int16_t *)buffer)[i] - info->zero_point);
     case TINYML_TYPE_INT32:
         return info->scale * (float)(((const int32_t *)buffer)[i] - info->zero_point);
+    case TINYML_TYPE_BOOL:
+        return (float)((const uint8_t *)buffer)[i];
     default:
         return ((const float *)buffer)[i];
     }
@@ -106,6 +108,9 @@ tinyml_status tinyml_model_set_input_float(tinyml_model *model, int index, const
             break;
         case TINYML_TYPE_INT32: /* int32 inputs (e.g. indices) are not scaled */
             ((int32_t *)input)[i] = (int32_t)values[i];
+            break;
+        case TINYML_TYPE_BOOL:
+            ((uint8_t *)input)[i] = values[i] != 0.0f;
             break;
         default:
             ((float *)input)[i] = values[i];
