@@ -791,6 +791,23 @@ def add_comparison(zoo: ZooBuilder, opcode: str, tiny_scales: bool) -> None:
     zoo.op(opcode, (a, b), y, opcode.title().replace("_", "") + "Options")
 
 
+def add_select(zoo: ZooBuilder, condition_shape: str) -> None:
+    """SELECT_V2 on a condition computed by a LESS in the model (no bool graph inputs): condition_shape
+    "same" (all of one shape), "leading" (a condition over the leading axes, x and y full) or
+    "broadcast" (a condition along the last axis, y a scalar)."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(2, 4)), 1, 5)
+    cond_shape = {"same": shape, "leading": shape[:-1] + (1,), "broadcast": shape[-1:]}[condition_shape]
+    a, b = zoo.graph_input(cond_shape), zoo.graph_input(cond_shape)
+    condition = zoo.tensor(TensorSpec(tuple(cond_shape), "bool"))
+    zoo.ops.append(OpSpec("LESS", (a, b), (condition,), "LessOptions", {}))
+    x = zoo.graph_input(shape)
+    quant = zoo.tensors[x].scale[0], zoo.tensors[x].zero_point[0]
+    y = zoo.activation_tensor((1,) if condition_shape == "broadcast" else shape, *quant)
+    zoo.inputs.append(y)
+    zoo.op("SELECT_V2", (condition, x, y), zoo.activation_tensor(shape, *quant), "SelectV2Options")
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -828,4 +845,6 @@ def more_ops_zoo(seed: int) -> bytes:
     for opcode in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL"):
         for tiny_scales in (False, True):
             add_comparison(zoo, opcode, tiny_scales)
+    for condition_shape in ("same", "leading", "broadcast", "broadcast"):
+        add_select(zoo, condition_shape)
     return zoo.model()

@@ -52,6 +52,7 @@ KERNELS: dict[str, str] = {
     "RESIZE_NEAREST_NEIGHBOR": "ours: source rows and columns from build-time tables",
     "REDUCE_MAX": "ours",
     "SOFTMAX": "ours: exponentials from a build-time table, CMSIS-NN's arithmetic around them",
+    "SELECT_V2": "ours",
     "SLICE": "ours",
     "SPLIT": "ours",
     "SPLIT_V": "ours",
@@ -69,7 +70,8 @@ KERNELS: dict[str, str] = {
 
 # The types an op runs in where they are not int8 in, int8 out.
 TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
-         "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS}}
+         "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS},
+         "SELECT_V2": "bool ? int8 : int8"}
 
 # Ops the engine runs with int16 activations (int16x8 models): none yet.
 INT16_OPS: frozenset[str] = frozenset()

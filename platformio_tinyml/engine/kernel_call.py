@@ -65,6 +65,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_prelu_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_div_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_compare_s8": ("params", "dims", "input1", "input2", "output"),
+    "tinyml_select_s8": ("dims", "input1", "input2", "output"),
     "tinyml_arg_extremum_s8": ("input", "output", "outer", "axis_size", "inner", "maximum"),
 }
 

@@ -19,7 +19,8 @@ from .conv_2d import lower_conv_2d
 from .data_movement import (lower_concatenation, lower_gather, lower_pack, lower_pad, lower_slice, lower_split,
                             lower_strided_slice, lower_transpose)
 from .depthwise_conv_2d import lower_depthwise_conv_2d
-from .elementwise import COMPARISONS, lower_binary, lower_comparison, lower_div, lower_extremum, lower_prelu
+from .elementwise import (COMPARISONS, lower_binary, lower_comparison, lower_div, lower_extremum, lower_prelu,
+                          lower_select)
 from .fully_connected import lower_fully_connected
 from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported, operand_problem
@@ -58,6 +59,7 @@ LOWERINGS = {
     "PADV2": lower_pad,
     "PRELU": lower_prelu,
     **{opcode: lower_comparison for opcode in COMPARISONS},
+    "SELECT_V2": lower_select,
     "REDUCE_MAX": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,
     "RESIZE_NEAREST_NEIGHBOR": lower_resize,

@@ -24,6 +24,7 @@ from ..kernel_call import ConstTable, KernelCall, LocalConst, c_float, c_struct,
 from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
                             kernel_multiplier, mul_scaling, quantize_multiplier, squared_difference_scaling)
 from ..symbols import tensor_ref
+from .data_movement import copy_dims, quantized_alike
 from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor,
                        output_tensor, per_tensor_quantization)
 
@@ -232,8 +233,9 @@ def _lower_int8_div(graph: Graph, op: Operator, y: Tensor) -> KernelCall:
     f32 = np.float32
     multiplier, shift = quantize_multiplier(float(f32(a_scale) / (f32(b_scale) * f32(y_scale))))
     if shift > MAX_DIV_OUTPUT_SHIFT:
-        raise OpNotSupported(f"its multiplier {a_scale:g} / ({b_scale:g} * {y_scale:g}) needs a left shift of {shift} "
-                             f"bits, TFLite Micro's kernel takes at most {MAX_DIV_OUTPUT_SHIFT} (are the scales right?)")
+        raise OpNotSupported(f"its multiplier {a_scale:g} / ({b_scale:g} * {y_scale:g}) needs a left shift of "
+                             f"{shift} bits, TFLite Micro's kernel takes at most {MAX_DIV_OUTPUT_SHIFT} (are the "
+                             "scales right?)")
     if b.data is not None and np.any(b.data.astype(np.int32) == b_zp):
         raise OpNotSupported(f"its constant divisor '{b.name}' holds its zero point: a division by 0")
     low, high = _activation(op, y)
@@ -264,6 +266,35 @@ def lower_comparison(graph: Graph, op: Operator, path: KernelPath) -> KernelCall
     kind, sign = COMPARISONS[op.opcode]
     return _broadcast_call(op, "tinyml_compare_s8", a, b, y, f"{describe(a)} {sign} {describe(b)} -> {describe(y)}",
                            params=("tinyml_compare_params", c_struct(comparison=kind, **terms)))
+
+
+def lower_select(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """SELECT_V2 (condition, x, y broadcast; TFLite Micro has no SELECT): y copied into the output,
+    then x written where the condition holds. Like TFLite Micro, no requantization: x, y and the
+    output are quantized alike (converters make them so)."""
+    condition = input_tensor(graph, op, 0, "condition", dtypes=("bool",))
+    x, y_else, out = input_tensor(graph, op, 1, "x"), input_tensor(graph, op, 2, "y"), output_tensor(graph, op)
+    quantized_alike([x, y_else], out)
+    shape = tuple(out.shape) or (1,)
+    if len(shape) > MAX_RANK:
+        raise OpNotSupported(f"output has {len(shape)} dims; the kernel takes up to {MAX_RANK}")
+    pad = (0,) * (MAX_RANK - len(shape))
+    dims = c_struct(rank=MAX_RANK, dims=(1,) * len(pad) + shape,
+                    input1_strides=pad + broadcast_strides(condition, shape),
+                    input2_strides=pad + broadcast_strides(x, shape))
+    copy = copy_dims(shape, broadcast_strides(y_else, shape), contiguous_strides(shape))
+    reads = tuple(t.index for t in (condition, x, y_else) if t.data is None)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&else_dims", input=tensor_ref(y_else),
+                                   output=tensor_ref(out)),
+        more_calls=(("tinyml_select_s8", kernel_arguments("tinyml_select_s8", dims="&dims",
+                                                          input1=tensor_ref(condition), input2=tensor_ref(x),
+                                                          output=tensor_ref(out))),),
+        reads=reads, writes=(out.index,),
+        constants=tuple(t.index for t in (condition, x, y_else) if t.data is not None),
+        summary=f"{describe(condition)} ? {describe(x)} : {describe(y_else)} -> {describe(out)}",
+        locals=(LocalConst("tinyml_copy_dims", "else_dims", copy), LocalConst("tinyml_broadcast_dims", "dims", dims)))
 
 
 def lower_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

@@ -157,6 +157,11 @@ typedef struct {
 int32_t tinyml_compare_s8(const tinyml_compare_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
                           const int8_t *input2, uint8_t *output);
 
+/* SELECT's second half: output = input1 (a bool condition) ? input2 : output, both broadcast; the
+ * output already holds the "else" operand (a strided copy before). */
+int32_t tinyml_select_s8(const tinyml_broadcast_dims *dims, const uint8_t *input1, const int8_t *input2,
+                         int8_t *output);
+
 /* ADD of a run-time input and a constant whose terms, TFLite's scaled input2 (or minus it, for a
  * SUB), were computed at build time: output[i] from input[i] (the params' input1) and
  * scaled_constant[i % period]. `size` is a multiple of `period`. */

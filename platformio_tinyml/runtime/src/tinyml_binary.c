@@ -1,4 +1,4 @@
-/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV, comparisons), as TFLite Micro's reference
+/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV, comparisons, SELECT), as TFLite Micro's reference
  * integer kernels compute each element. On Helium cores an innermost run whose inputs are
  * contiguous or broadcast (stride 1 or 0) is computed four elements a vector, with CMSIS-NN's
  * vector forms of the same fixed-point steps (TFLite Micro's double rounding). */
@@ -251,6 +251,26 @@ int32_t tinyml_compare_s8(const tinyml_compare_params *params, const tinyml_broa
             const int32_t x2 = compare_scaled(b[i * run.stride2], params->input2_offset, params->input2_multiplier,
                                               params->input2_shift);
             *output++ = (uint8_t)compare(params->comparison, x1, x2);
+        }
+    } while (tinyml_broadcast_next(dims, index, &run));
+    return TINYML_KERNEL_OK;
+}
+
+int32_t tinyml_select_s8(const tinyml_broadcast_dims *dims, const uint8_t *input1, const int8_t *input2,
+                         int8_t *output)
+{
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run)) {
+        return TINYML_KERNEL_ERROR;
+    }
+    do {
+        const uint8_t *condition = input1 + run.offset1;
+        const int8_t *chosen = input2 + run.offset2;
+        for (int32_t i = 0; i < run.inner; i++, output++) {
+            if (condition[i * run.stride1]) {
+                *output = chosen[i * run.stride2];
+            }
         }
     } while (tinyml_broadcast_next(dims, index, &run));
     return TINYML_KERNEL_OK;
