@@ -808,6 +808,14 @@ def add_select(zoo: ZooBuilder, condition_shape: str) -> None:
     zoo.op("SELECT_V2", (condition, x, y), zoo.activation_tensor(shape, *quant), "SelectV2Options")
 
 
+def add_l2_normalization(zoo: ZooBuilder) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 8)
+    x = zoo.graph_input(shape)
+    zoo.op("L2_NORMALIZATION", (x,), zoo.activation_tensor(shape, 1.0 / 128.0, 0), "L2NormOptions",
+           {"fused_activation_function": "NONE"})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -847,4 +855,6 @@ def more_ops_zoo(seed: int) -> bytes:
             add_comparison(zoo, opcode, tiny_scales)
     for condition_shape in ("same", "leading", "broadcast", "broadcast"):
         add_select(zoo, condition_shape)
+    for _ in range(4):
+        add_l2_normalization(zoo)
     return zoo.model()

@@ -14,11 +14,12 @@ def test_supported_ops():
         "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "BATCH_TO_SPACE_ND",
         "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU",
         "EMBEDDING_LOOKUP", "EQUAL", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "GREATER", "GREATER_EQUAL",
-        "HARD_SWISH", "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN",
-        "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE",
-        "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT",
-        "SELECT_V2", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V",
-        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "UNPACK"}
+        "HARD_SWISH", "L2_NORMALIZATION", "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOGISTIC", "MAXIMUM",
+        "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2",
+        "PRELU", "QUANTIZE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR",
+        "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SELECT_V2", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND",
+        "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB",
+        "SUM", "TANH", "TRANSPOSE", "UNPACK"}
 
 
 def model_with_problems() -> bytes:
@@ -97,4 +98,12 @@ def test_a_bilinear_resize_reading_past_its_input_is_named(tmp_path):
     data = write_model(tensors, [OpSpec("RESIZE_BILINEAR", (0, 1), (2,), "ResizeBilinearOptions", {})], (0,), (2,))
     with pytest.raises(UnsupportedModelError, match="RESIZE_BILINEAR .*resizing 1 to 55 along an axis, TFLite Micro's "
                                                     "integer kernel reads past the input"):
+        generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
+
+
+def test_an_l2_normalization_not_written_at_one_128th_is_named(tmp_path):
+    tensors = [TensorSpec((1, 8), scale=(0.1,), zero_point=(0,), name="x"),
+               TensorSpec((1, 8), scale=(0.01,), zero_point=(0,), name="unit")]
+    data = write_model(tensors, [OpSpec("L2_NORMALIZATION", (0,), (1,), "L2NormOptions", {})], (0,), (1,))
+    with pytest.raises(UnsupportedModelError, match="L2_NORMALIZATION .*writes scale 1/128, zero point 0"):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")

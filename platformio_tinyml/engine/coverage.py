@@ -37,6 +37,7 @@ KERNELS: dict[str, str] = {
     "EXPAND_DIMS": _ALIAS,
     "FULLY_CONNECTED": "CMSIS-NN; ours for one row of per-channel weights on the DSP cores",
     "GATHER": "ours",
+    "L2_NORMALIZATION": "ours",
     "MAX_POOL_2D": "CMSIS-NN",
     "MAXIMUM": "ours",
     "MEAN": "ours",

@@ -1,5 +1,6 @@
 """MEAN, SUM and REDUCE_MAX (int8, any axes, keep_dims either way) -> tinyml_reduce_s8; ARG_MAX and ARG_MIN
-(int8 -> int32 indices along one axis) -> tinyml_arg_extremum_s8.
+(int8 -> int32 indices along one axis) -> tinyml_arg_extremum_s8; L2_NORMALIZATION along the last
+axis -> tinyml_l2_normalization_s8.
 
 TFLite Micro's reference (its integer path, whatever the quantization): the int32 sum of the raw
 int8 values per output minus input_zero_point * count, requantized by input_scale / output_scale;
@@ -112,3 +113,24 @@ def lower_arg_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCa
                                    axis_size=x.shape[axis], inner=inner, maximum=int(op.opcode == "ARG_MAX")),
         reads=(x.index,), writes=(y.index,),
         summary=f"{op.opcode.lower()}({describe(x)}) along axis {axis} -> {describe(y)}")
+
+
+def lower_l2_normalization(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """L2_NORMALIZATION along the last axis; TFLite Micro requires the output quantized 1/128, 0 and no
+    fused activation."""
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    if tuple(y.shape) != tuple(x.shape) or not x.shape:
+        raise OpNotSupported(f"output {list(y.shape)} is not the input's shape {list(x.shape)}")
+    if per_tensor_quantization(y) != (1.0 / 128.0, 0):
+        raise OpNotSupported(f"output '{y.name}' is quantized {per_tensor_quantization(y)}; TFLite Micro's int8 "
+                             "L2_NORMALIZATION writes scale 1/128, zero point 0")
+    if op.options.get("fused_activation_function", "NONE") != "NONE":
+        raise OpNotSupported(f"fused activation {op.options['fused_activation_function']} (TFLite Micro takes NONE)")
+    depth = x.shape[-1]
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_l2_normalization_s8",
+        arguments=kernel_arguments("tinyml_l2_normalization_s8", input=tensor_ref(x), output=tensor_ref(y),
+                                   rows=int(np.prod(x.shape[:-1], dtype=np.int64)), depth=depth,
+                                   input_zero_point=per_tensor_quantization(x)[1]),
+        reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}, rows of {depth} to unit length")

@@ -10,7 +10,8 @@
  *   tinyml_softmax.c     SOFTMAX with the exponentials from a build-time table
  *   tinyml_binary.c      ADD, SUB, MUL, SQUARED_DIFFERENCE with broadcasting (up to 6-D)
  *   tinyml_batch_matmul.c BATCH_MATMUL with broadcast batch dims, any operand layout
- *   tinyml_reduce.c      MEAN, SUM and REDUCE_MAX over any set of axes (integer only); ARG_MAX, ARG_MIN
+ *   tinyml_reduce.c      MEAN, SUM and REDUCE_MAX over any set of axes (integer only); ARG_MAX, ARG_MIN,
+ *                        L2_NORMALIZATION
  *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
  *                        PAD, GATHER, EMBEDDING_LOOKUP
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
@@ -259,6 +260,12 @@ int32_t tinyml_fill_s8(int8_t *output, int32_t size, int8_t value);
  * output [outer][inner] the first index of the largest (smallest) value, as TFLite Micro. */
 int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t outer, int32_t axis_size,
                                int32_t inner, int32_t maximum);
+
+/* L2_NORMALIZATION along the last axis as TFLite Micro's reference: each row's sum of squares (less
+ * the zero point), its inverse square root as a multiplier, each value requantized to the output's
+ * fixed 1/128 scale (zero point 0). */
+int32_t tinyml_l2_normalization_s8(const int8_t *input, int8_t *output, int32_t rows, int32_t depth,
+                                   int32_t input_zero_point);
 
 /* GATHER along one axis: params viewed as [outer][axis_size][inner], output as
  * [outer][count][inner]; an index outside [0, axis_size) fails the call, as in TFLite Micro. */

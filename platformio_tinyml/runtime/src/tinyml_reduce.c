@@ -1,7 +1,9 @@
-/* MEAN, SUM and REDUCE_MAX on int8 over any set of axes. MEAN and SUM as TFLite Micro's reference
+/* MEAN, SUM and REDUCE_MAX on int8 over any set of axes (and ARG_MAX, ARG_MIN, L2_NORMALIZATION along
+ * the last one). MEAN and SUM as TFLite Micro's reference
  * reduce kernel computes them: an int32 sum of the raw int8 values per output, corrected by the
  * input zero point, requantized with a multiplier that (for MEAN) includes 1 / count. REDUCE_MAX:
  * the largest raw value (TFLite Micro requires the output quantized as the input). Integers only. */
+#include "arm_nnsupportfunctions.h"
 #include "tinyml_elements.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
@@ -129,6 +131,59 @@ int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t out
                 }
             }
             *output++ = best;
+        }
+    }
+    return TINYML_KERNEL_OK;
+}
+
+/* 1 / sqrt(x) for x > 1 as a multiplier and a left shift, as TFLite's GetInvSqrtQuantizedMultiplierExp
+ * (reverse shift -1): x normalised into [2^27, 2^29) by pairs of bits, five Newton-Raphson steps in
+ * gemmlowp's fixed point with 3 integer bits, then times sqrt(2) / 2. */
+static void inverse_sqrt(int32_t x, int32_t *multiplier, int32_t *shift)
+{
+    if (x <= 1) { /* TFLite takes 0 (an all-zero row) as 1 */
+        *multiplier = INT32_MAX;
+        *shift = 0;
+        return;
+    }
+    int32_t right_shift = 11;
+    while (x >= (1 << 29)) {
+        x /= 4;
+        right_shift++;
+    }
+    const int32_t pairs = (__builtin_clz((uint32_t)x) - 1) / 2 - 1;
+    right_shift -= pairs;
+    x <<= 2 * pairs;
+    const int32_t half_x = arm_nn_divide_by_power_of_two(x >> 1, 1);
+    const int32_t half_three = (1 << 28) + (1 << 27), one = 1 << 28;
+    int32_t y = one;
+    for (int32_t i = 0; i < 5; i++) {
+        const int32_t y3 = arm_nn_mult_by_power_of_two(tinyml_doubling_high_mul(tinyml_doubling_high_mul(y, y), y), 6);
+        y = arm_nn_mult_by_power_of_two(tinyml_doubling_high_mul(half_three, y) - tinyml_doubling_high_mul(half_x, y3), 3);
+    }
+    y = tinyml_doubling_high_mul(y, 1518500250); /* sqrt(2) / 2 in Q0.31 */
+    if (right_shift < 0) {
+        y <<= -right_shift;
+        right_shift = 0;
+    }
+    *multiplier = y;
+    *shift = -right_shift;
+}
+
+int32_t tinyml_l2_normalization_s8(const int8_t *input, int8_t *output, int32_t rows, int32_t depth,
+                                   int32_t input_zero_point)
+{
+    for (int32_t r = 0; r < rows; r++, input += depth, output += depth) {
+        int32_t squares = 0;
+        for (int32_t i = 0; i < depth; i++) {
+            const int32_t value = input[i] - input_zero_point;
+            squares += value * value;
+        }
+        int32_t multiplier, shift;
+        inverse_sqrt(squares, &multiplier, &shift);
+        for (int32_t i = 0; i < depth; i++) { /* the output's scale 1/128 is the shift's 7 */
+            const int32_t scaled = tinyml_requantize(input[i] - input_zero_point, multiplier, shift + 7);
+            output[i] = (int8_t)tinyml_clamp(scaled, -128, 127);
         }
     }
     return TINYML_KERNEL_OK;
