@@ -816,6 +816,15 @@ def add_l2_normalization(zoo: ZooBuilder) -> None:
            {"fused_activation_function": "NONE"})
 
 
+def add_cumsum(zoo: ZooBuilder, exclusive: bool, reverse: bool) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 6)
+    axis = int(rng.integers(-len(shape), len(shape)))
+    x = zoo.graph_input(shape)
+    y = zoo.activation_tensor(shape, zoo.tensors[x].scale[0] * float(rng.uniform(1.0, shape[axis] + 1.0)))
+    zoo.op("CUMSUM", (x, int32_constant(zoo, [axis])), y, "CumsumOptions", {"exclusive": exclusive, "reverse": reverse})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -857,4 +866,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_select(zoo, condition_shape)
     for _ in range(4):
         add_l2_normalization(zoo)
+    for exclusive, reverse in ((False, False), (True, False), (False, True), (True, True)):
+        add_cumsum(zoo, exclusive, reverse)
     return zoo.model()

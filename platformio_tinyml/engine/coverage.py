@@ -29,6 +29,7 @@ KERNELS: dict[str, str] = {
     "SPACE_TO_DEPTH": "ours",
     "CONCATENATION": "ours",
     "CONV_2D": "CMSIS-NN",
+    "CUMSUM": "ours",
     "DEPTHWISE_CONV_2D": "CMSIS-NN",
     "DEQUANTIZE": "ours (or a table into the float op after it)",
     "DIV": "ours (int8: TFLite Micro's integer steps, rounded where its final shift passes 31 bits, which "

@@ -68,6 +68,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_select_s8": ("dims", "input1", "input2", "output"),
     "tinyml_arg_extremum_s8": ("input", "output", "outer", "axis_size", "inner", "maximum"),
     "tinyml_l2_normalization_s8": ("input", "output", "rows", "depth", "input_zero_point"),
+    "tinyml_cumsum_s8": ("params", "input", "output", "outer", "axis_size", "inner"),
 }
 
 

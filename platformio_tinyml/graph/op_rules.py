@@ -52,6 +52,7 @@ OP_RULES: dict[str, OpRule] = {
     **{opcode: _rule(2, 2, _own_options(opcode), same_type=()) for opcode in _COMPARISONS},
     "SELECT_V2": _rule(3, 3, "SelectV2Options", same_type=(1, 2)),
     "L2_NORMALIZATION": _rule(1, 1, "L2NormOptions"),
+    "CUMSUM": _rule(2, 2, "CumsumOptions"),
     "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "BATCH_MATMUL": _rule(2, 2, "BatchMatMulOptions", same_type=(0,)),

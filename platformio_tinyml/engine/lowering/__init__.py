@@ -27,7 +27,7 @@ from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
 from .rearrange import (lower_batch_to_space_nd, lower_depth_to_space, lower_mirror_pad, lower_space_to_batch_nd,
                         lower_space_to_depth)
-from .reduce import lower_arg_extremum, lower_l2_normalization, lower_reduce
+from .reduce import lower_arg_extremum, lower_cumsum, lower_l2_normalization, lower_reduce
 from .reshape import lower_reshape
 from .resize import lower_resize
 from .softmax import lower_softmax
@@ -61,6 +61,7 @@ LOWERINGS = {
     **{opcode: lower_comparison for opcode in COMPARISONS},
     "SELECT_V2": lower_select,
     "L2_NORMALIZATION": lower_l2_normalization,
+    "CUMSUM": lower_cumsum,
     "REDUCE_MAX": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,
     "RESIZE_NEAREST_NEIGHBOR": lower_resize,

@@ -1,6 +1,6 @@
 """MEAN, SUM and REDUCE_MAX (int8, any axes, keep_dims either way) -> tinyml_reduce_s8; ARG_MAX and ARG_MIN
 (int8 -> int32 indices along one axis) -> tinyml_arg_extremum_s8; L2_NORMALIZATION along the last
-axis -> tinyml_l2_normalization_s8.
+axis -> tinyml_l2_normalization_s8; CUMSUM -> tinyml_cumsum_s8.
 
 TFLite Micro's reference (its integer path, whatever the quantization): the int32 sum of the raw
 int8 values per output minus input_zero_point * count, requantized by input_scale / output_scale;
@@ -14,7 +14,8 @@ import numpy as np
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
-from ..quantization import kernel_multiplier, mean_multiplier, positive_scales
+from ..quantization import (kernel_multiplier, mean_multiplier, positive_scales,
+                            quantize_multiplier_smaller_than_one)
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant_ints, contiguous_strides, describe, input_tensor, output_tensor,
                        per_tensor_quantization, run_time)
@@ -134,3 +135,36 @@ def lower_l2_normalization(graph: Graph, op: Operator, path: KernelPath) -> Kern
                                    rows=int(np.prod(x.shape[:-1], dtype=np.int64)), depth=depth,
                                    input_zero_point=per_tensor_quantization(x)[1]),
         reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}, rows of {depth} to unit length")
+
+
+# TFLite Micro's CUMSUM scales each value up by this many bits before summing (kCumSumIntegerShift).
+CUMSUM_LEFT_SHIFT = 20
+
+
+def lower_cumsum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """CUMSUM along one constant axis; TFLite Micro's Prepare, in double: the input multiplier
+    scale / (2 * scale) = 1/2, the output's 2 * scale / (2^20 * output_scale)."""
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op)
+    if tuple(y.shape) != tuple(x.shape) or not x.shape:
+        raise OpNotSupported(f"output {list(y.shape)} is not the input's shape {list(x.shape)}")
+    axes = constant_ints(graph, op, 1, "axis")
+    if len(axes) != 1:
+        raise OpNotSupported(f"axis {list(axes)} is not one value")
+    (axis,) = resolve_axes(axes, len(x.shape))
+    (x_scale, x_zp), (y_scale, y_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
+    twice = 2 * x_scale
+    input_multiplier, input_shift = quantize_multiplier_smaller_than_one(x_scale / twice)
+    output_multiplier, output_shift = quantize_multiplier_smaller_than_one(twice / ((1 << CUMSUM_LEFT_SHIFT) * y_scale))
+    params = c_struct(input_offset=-x_zp, input_multiplier=input_multiplier, input_shift=input_shift,
+                      output_offset=y_zp, output_multiplier=output_multiplier, output_shift=output_shift,
+                      exclusive=int(bool(op.options.get("exclusive"))), reverse=int(bool(op.options.get("reverse"))))
+    modes = [name for name in ("exclusive", "reverse") if op.options.get(name)]
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_cumsum_s8",
+        arguments=kernel_arguments("tinyml_cumsum_s8", params="&params", input=tensor_ref(x), output=tensor_ref(y),
+                                   outer=int(np.prod(x.shape[:axis], dtype=np.int64)), axis_size=x.shape[axis],
+                                   inner=int(np.prod(x.shape[axis + 1:], dtype=np.int64))),
+        reads=(x.index,), writes=(y.index,), locals=(LocalConst("tinyml_cumsum_params", "params", params),),
+        summary=f"{describe(x)} -> {describe(y)}, running sums along axis {axis}"
+                f"{' (' + ', '.join(modes) + ')' if modes else ''}")

@@ -11,7 +11,7 @@
  *   tinyml_binary.c      ADD, SUB, MUL, SQUARED_DIFFERENCE with broadcasting (up to 6-D)
  *   tinyml_batch_matmul.c BATCH_MATMUL with broadcast batch dims, any operand layout
  *   tinyml_reduce.c      MEAN, SUM and REDUCE_MAX over any set of axes (integer only); ARG_MAX, ARG_MIN,
- *                        L2_NORMALIZATION
+ *                        CUMSUM, L2_NORMALIZATION
  *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
  *                        PAD, GATHER, EMBEDDING_LOOKUP
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
@@ -266,6 +266,24 @@ int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t out
  * fixed 1/128 scale (zero point 0). */
 int32_t tinyml_l2_normalization_s8(const int8_t *input, int8_t *output, int32_t rows, int32_t depth,
                                    int32_t input_zero_point);
+
+/* CUMSUM along one axis (input viewed as [outer][axis_size][inner]) as TFLite Micro's reference: each
+ * value + input_offset shifted left 20 bits and halved by (input_multiplier, input_shift), summed
+ * (exclusive: the sum before the value; reverse: from the axis's end), then requantized by
+ * (output_multiplier, output_shift) + output_offset. */
+typedef struct {
+    int32_t input_offset;
+    int32_t input_multiplier;
+    int32_t input_shift;
+    int32_t output_offset;
+    int32_t output_multiplier;
+    int32_t output_shift;
+    int32_t exclusive;
+    int32_t reverse;
+} tinyml_cumsum_params;
+
+int32_t tinyml_cumsum_s8(const tinyml_cumsum_params *params, const int8_t *input, int8_t *output, int32_t outer,
+                         int32_t axis_size, int32_t inner);
 
 /* GATHER along one axis: params viewed as [outer][axis_size][inner], output as
  * [outer][count][inner]; an index outside [0, axis_size) fails the call, as in TFLite Micro. */

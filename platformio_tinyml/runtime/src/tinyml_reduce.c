@@ -1,5 +1,5 @@
-/* MEAN, SUM and REDUCE_MAX on int8 over any set of axes (and ARG_MAX, ARG_MIN, L2_NORMALIZATION along
- * the last one). MEAN and SUM as TFLite Micro's reference
+/* MEAN, SUM and REDUCE_MAX on int8 over any set of axes (and ARG_MAX, ARG_MIN, CUMSUM along one axis,
+ * L2_NORMALIZATION along the last). MEAN and SUM as TFLite Micro's reference
  * reduce kernel computes them: an int32 sum of the raw int8 values per output, corrected by the
  * input zero point, requantized with a multiplier that (for MEAN) includes 1 / count. REDUCE_MAX:
  * the largest raw value (TFLite Micro requires the output quantized as the input). Integers only. */
@@ -184,6 +184,32 @@ int32_t tinyml_l2_normalization_s8(const int8_t *input, int8_t *output, int32_t 
         for (int32_t i = 0; i < depth; i++) { /* the output's scale 1/128 is the shift's 7 */
             const int32_t scaled = tinyml_requantize(input[i] - input_zero_point, multiplier, shift + 7);
             output[i] = (int8_t)tinyml_clamp(scaled, -128, 127);
+        }
+    }
+    return TINYML_KERNEL_OK;
+}
+
+int32_t tinyml_cumsum_s8(const tinyml_cumsum_params *params, const int8_t *input, int8_t *output, int32_t outer,
+                         int32_t axis_size, int32_t inner)
+{
+    const int32_t step = params->reverse ? -inner : inner;
+    for (int32_t o = 0; o < outer; o++) {
+        for (int32_t i = 0; i < inner; i++) {
+            const int32_t first = o * axis_size * inner + i + (params->reverse ? (axis_size - 1) * inner : 0);
+            /* TFLite Micro starts from the input offset's own scaled term, not from 0; its int32 sum wraps
+             * (a long axis of large values overflows it), so the sum here wraps the same way, defined. */
+            uint32_t sum = (uint32_t)tinyml_requantize_below_one(params->input_offset * (1 << 20),
+                                                                 params->input_multiplier, params->input_shift);
+            for (int32_t a = 0, at = first; a < axis_size; a++, at += step) {
+                const int32_t scaled = tinyml_requantize_below_one((input[at] + params->input_offset) * (1 << 20),
+                                                                   params->input_multiplier, params->input_shift);
+                const int32_t before = (int32_t)sum;
+                sum += (uint32_t)scaled;
+                const int32_t total = params->exclusive ? before : (int32_t)sum;
+                output[at] = (int8_t)tinyml_clamp(tinyml_requantize_below_one(total, params->output_multiplier,
+                                                                              params->output_shift) +
+                                                  params->output_offset, -128, 127);
+            }
         }
     }
     return TINYML_KERNEL_OK;
