@@ -825,6 +825,32 @@ def add_cumsum(zoo: ZooBuilder, exclusive: bool, reverse: bool) -> None:
     zoo.op("CUMSUM", (x, int32_constant(zoo, [axis])), y, "CumsumOptions", {"exclusive": exclusive, "reverse": reverse})
 
 
+def add_broadcast_to(zoo: ZooBuilder) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+    source = tuple(1 if rng.random() < 0.5 else n for n in shape)[int(rng.integers(0, len(shape))):]
+    x = zoo.graph_input(source or (1,))
+    zoo.op("BROADCAST_TO", (x, int32_constant(zoo, shape)), _same_quant_output(zoo, x, shape), "BroadcastToOptions")
+
+
+def add_reverse(zoo: ZooBuilder, axis_count: int) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(axis_count, 5)), 2, 5)
+    axes = sorted(rng.choice(len(shape), size=axis_count, replace=False).tolist())
+    x = zoo.graph_input(shape)
+    zoo.op("REVERSE_V2", (x, int32_constant(zoo, axes)), _same_quant_output(zoo, x, shape), "ReverseV2Options")
+
+
+def add_fill_and_zeros(zoo: ZooBuilder) -> None:
+    """FILL of a run-time scalar, and ZEROS_LIKE of an input."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+    value = zoo.graph_input(())
+    zoo.op("FILL", (int32_constant(zoo, shape), value), _same_quant_output(zoo, value, shape), "FillOptions")
+    x = zoo.graph_input(shape)
+    zoo.op("ZEROS_LIKE", (x,), _same_quant_output(zoo, x, shape), "ZerosLikeOptions")
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -868,4 +894,8 @@ def more_ops_zoo(seed: int) -> bytes:
         add_l2_normalization(zoo)
     for exclusive, reverse in ((False, False), (True, False), (False, True), (True, True)):
         add_cumsum(zoo, exclusive, reverse)
+    for axis_count in (1, 2, 3):
+        add_broadcast_to(zoo)
+        add_reverse(zoo, axis_count)
+    add_fill_and_zeros(zoo)
     return zoo.model()

@@ -25,8 +25,8 @@ from .fully_connected import lower_fully_connected
 from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
-from .rearrange import (lower_batch_to_space_nd, lower_depth_to_space, lower_mirror_pad, lower_space_to_batch_nd,
-                        lower_space_to_depth)
+from .rearrange import (lower_batch_to_space_nd, lower_broadcast_to, lower_depth_to_space, lower_fill,
+                        lower_mirror_pad, lower_reverse, lower_space_to_batch_nd, lower_space_to_depth, lower_zeros_like)
 from .reduce import lower_arg_extremum, lower_cumsum, lower_l2_normalization, lower_reduce
 from .reshape import lower_reshape
 from .resize import lower_resize
@@ -62,6 +62,10 @@ LOWERINGS = {
     "SELECT_V2": lower_select,
     "L2_NORMALIZATION": lower_l2_normalization,
     "CUMSUM": lower_cumsum,
+    "BROADCAST_TO": lower_broadcast_to,
+    "REVERSE_V2": lower_reverse,
+    "FILL": lower_fill,
+    "ZEROS_LIKE": lower_zeros_like,
     "REDUCE_MAX": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,
     "RESIZE_NEAREST_NEIGHBOR": lower_resize,

@@ -2,11 +2,14 @@
 time: DEPTH_TO_SPACE and SPACE_TO_DEPTH (one six-axis copy), SPACE_TO_BATCH_ND (a fill, then one
 copy per block offset), BATCH_TO_SPACE_ND (one copy per block offset,
 crops left out) and MIRROR_PAD (the input into the middle, then each padded axis mirrored from the
-output itself, reading it backwards). Like TFLite Micro, none of them requantizes."""
+output itself, reading it backwards), BROADCAST_TO (input strides 0 where it repeats), REVERSE_V2
+(negative strides along the reversed axes), FILL (the value's one byte, stride 0) and ZEROS_LIKE (a
+fill with the raw value 0, as TFLite Micro's). Like TFLite Micro, none of them requantizes."""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -16,6 +19,7 @@ from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, kernel_arguments
 from ..symbols import tensor_ref
 from .data_movement import copy_dims, pointer_plus, quantized_alike
+from .elementwise import broadcast_strides
 from .operands import (OpNotSupported, constant_ints, contiguous_strides, describe, elements, input_tensor,
                        output_tensor, run_time)
 
@@ -224,3 +228,48 @@ def lower_mirror_pad(graph: Graph, op: Operator, path: KernelPath) -> KernelCall
             boxes.append(Box(counts, tensor_ref(y), corner + first_in * out_strides[d], backwards,
                              corner + first_out * out_strides[d], out_strides))
     return _copies(op, x, y, boxes, f"{mode} paddings {[list(p) for p in pads]}")
+
+
+def lower_broadcast_to(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x, y = _operands(graph, op)
+    shape = constant_ints(graph, op, 1, "shape")
+    _expect_shape(y, shape)
+    box = Box(tuple(shape), tensor_ref(x), 0, broadcast_strides(x, tuple(shape)), 0, contiguous_strides(shape))
+    return _copies(op, x, y, [box], f"broadcast to {list(shape)}")
+
+
+def lower_reverse(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x, y = _operands(graph, op)
+    _expect_shape(y, x.shape)
+    axes = sorted({a + len(x.shape) if a < 0 else a for a in constant_ints(graph, op, 1, "axis")})
+    if any(not 0 <= a < len(x.shape) for a in axes):
+        raise OpNotSupported(f"axis {axes} outside a rank-{len(x.shape)} input")
+    strides = contiguous_strides(x.shape)
+    start = sum((x.shape[a] - 1) * strides[a] for a in axes)
+    reversed_strides = tuple(-s if d in axes else s for d, s in enumerate(strides))
+    box = Box(tuple(x.shape), tensor_ref(x), start, reversed_strides, 0, strides)
+    return _copies(op, x, y, [box], f"reversed along axes {axes}")
+
+
+def lower_fill(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """FILL (dims, value): the value's byte copied to every element (a constant value too: converters
+    fold a FILL of constants, and one left is a copy all the same)."""
+    dims = constant_ints(graph, op, 0, "dims")
+    value = input_tensor(graph, op, 1, "value")
+    y = output_tensor(graph, op)
+    quantized_alike([value], y)
+    if elements(value) != 1:
+        raise OpNotSupported(f"value '{value.name}' has {elements(value)} elements, not one")
+    _expect_shape(y, dims)
+    box = Box(tuple(dims), tensor_ref(value), 0, (0,) * len(dims), 0, contiguous_strides(dims))
+    call = _copies(op, value, y, [box], f"filled with {describe(value)}")
+    return call if value.data is None else replace(call, reads=(), constants=(value.index,))
+
+
+def lower_zeros_like(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    x = input_tensor(graph, op, 0, "input")
+    y = output_tensor(graph, op)
+    _expect_shape(y, x.shape)
+    return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_fill_s8",
+                      arguments=kernel_arguments("tinyml_fill_s8", output=tensor_ref(y), size=elements(y), value=0),
+                      reads=(), writes=(y.index,), summary=f"{describe(y)} = 0, the shape of {describe(x)}")
