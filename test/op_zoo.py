@@ -836,7 +836,8 @@ def add_broadcast_to(zoo: ZooBuilder) -> None:
 def add_reverse(zoo: ZooBuilder, axis_count: int) -> None:
     rng = zoo.rng
     shape = random_shape(rng, int(rng.integers(axis_count, 5)), 2, 5)
-    axes = sorted(rng.choice(len(shape), size=axis_count, replace=False).tolist())
+    first = int(rng.integers(0, len(shape) - axis_count + 1))
+    axes = list(range(first, first + axis_count))  # TFLite Micro reverses consecutive axes only
     x = zoo.graph_input(shape)
     zoo.op("REVERSE_V2", (x, int32_constant(zoo, axes)), _same_quant_output(zoo, x, shape), "ReverseV2Options")
 
@@ -869,6 +870,8 @@ def more_ops_zoo(seed: int) -> bytes:
     add_reduce(zoo, "REDUCE_MAX", [-1], 3, keep_dims=True, same_quant=True)     # a contiguous run
     add_reduce(zoo, "REDUCE_MAX", [1, 2], 4, keep_dims=False, same_quant=True)  # global max pooling
     add_reduce(zoo, "REDUCE_MAX", [0, 2], 3, keep_dims=False, same_quant=True)
+    add_reduce(zoo, "REDUCE_MIN", [-1], 3, keep_dims=True, same_quant=True)
+    add_reduce(zoo, "REDUCE_MIN", [1, 2], 4, keep_dims=False, same_quant=True)
     for opcode in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH"):
         add_depth_space(zoo, opcode)
     for opcode in ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"):

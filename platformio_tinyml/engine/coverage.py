@@ -50,6 +50,7 @@ KERNELS: dict[str, str] = {
     "PADV2": "ours",
     "PRELU": "ours: a table per channel for a constant alpha along one axis (built by TFLite Micro's reference)",
     "REDUCE_MAX": "ours",
+    "REDUCE_MIN": "ours",
     "RESHAPE": _ALIAS,
     "RESIZE_BILINEAR": "ours: neighbours and weights per row and column from build-time tables",
     "RESIZE_NEAREST_NEIGHBOR": "ours: source rows and columns from build-time tables",

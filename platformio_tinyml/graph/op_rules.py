@@ -71,6 +71,7 @@ OP_RULES: dict[str, OpRule] = {
     "MEAN": _rule(2, 2, "ReducerOptions"),
     "SUM": _rule(2, 2, "ReducerOptions"),
     "REDUCE_MAX": _rule(2, 2, "ReducerOptions"),
+    "REDUCE_MIN": _rule(2, 2, "ReducerOptions"),
     "NEG": _rule(1, 1, "NegOptions"),
     "PAD": _rule(2, 3, "PadOptions", optional=(2,)),
     "PADV2": _rule(2, 3, "PadV2Options", optional=(2,)),

@@ -67,6 +67,7 @@ LOWERINGS = {
     "FILL": lower_fill,
     "ZEROS_LIKE": lower_zeros_like,
     "REDUCE_MAX": lower_reduce,
+    "REDUCE_MIN": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,
     "RESIZE_NEAREST_NEIGHBOR": lower_resize,
     "RESIZE_BILINEAR": lower_resize,

@@ -244,6 +244,8 @@ def lower_reverse(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     axes = sorted({a + len(x.shape) if a < 0 else a for a in constant_ints(graph, op, 1, "axis")})
     if any(not 0 <= a < len(x.shape) for a in axes):
         raise OpNotSupported(f"axis {axes} outside a rank-{len(x.shape)} input")
+    if axes != list(range(axes[0], axes[0] + len(axes))):
+        raise OpNotSupported(f"axes {axes} are not consecutive (TFLite Micro reverses consecutive axes only)")
     strides = contiguous_strides(x.shape)
     start = sum((x.shape[a] - 1) * strides[a] for a in axes)
     reversed_strides = tuple(-s if d in axes else s for d, s in enumerate(strides))

@@ -1,11 +1,12 @@
-"""MEAN, SUM and REDUCE_MAX (int8, any axes, keep_dims either way) -> tinyml_reduce_s8; ARG_MAX and ARG_MIN
-(int8 -> int32 indices along one axis) -> tinyml_arg_extremum_s8; L2_NORMALIZATION along the last
+"""MEAN, SUM, REDUCE_MAX, REDUCE_MIN (int8, any axes, keep_dims either way) -> tinyml_reduce_s8; ARG_MAX,
+ARG_MIN (int8 -> int32 indices along one axis) -> tinyml_arg_extremum_s8; L2_NORMALIZATION along the last
 axis -> tinyml_l2_normalization_s8; CUMSUM -> tinyml_cumsum_s8.
 
 TFLite Micro's reference (its integer path, whatever the quantization): the int32 sum of the raw
 int8 values per output minus input_zero_point * count, requantized by input_scale / output_scale;
 for MEAN that multiplier first absorbs 1 / count (mean_multiplier), then the output zero point is
-added and the result clamped. REDUCE_MAX: the largest raw value, its output quantized as its input."""
+added and the result clamped. REDUCE_MAX, REDUCE_MIN: the largest (smallest) raw value, the output
+quantized as the input."""
 
 from __future__ import annotations
 
@@ -52,19 +53,19 @@ def reduce_params(graph: Graph, op: Operator) -> dict:
         raise OpNotSupported(f"output {list(y.shape)} does not match reducing {list(x.shape)} over {list(axes)}")
     if count == 0:
         raise OpNotSupported("it reduces an empty dimension")
-    if op.opcode == "REDUCE_MAX":
+    if op.opcode in ("REDUCE_MAX", "REDUCE_MIN"):
         if per_tensor_quantization(x) != per_tensor_quantization(y):
             raise OpNotSupported(f"output '{y.name}' is quantized unlike input '{x.name}' (TFLite Micro requires "
                                  "them equal)")
         return {"count": count, "input_zero_point": 0, "multiplier": 0, "shift": 0, "output_zero_point": 0,
-                "maximum": 1}
+                "fold": f"TINYML_{op.opcode}"}
     (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
     in_scale, out_scale = positive_scales(in_scale, out_scale)
     multiplier, shift = kernel_multiplier(in_scale / out_scale)
     if op.opcode == "MEAN":
         multiplier, shift = mean_multiplier(multiplier, shift, count)
     return {"count": count, "input_zero_point": in_zp, "multiplier": multiplier, "shift": shift,
-            "output_zero_point": out_zp, "maximum": 0}
+            "output_zero_point": out_zp, "fold": "TINYML_REDUCE_SUM"}
 
 
 def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

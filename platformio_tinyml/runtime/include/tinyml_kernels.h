@@ -221,8 +221,14 @@ typedef struct {
     int32_t multiplier;
     int32_t shift;
     int32_t output_zero_point;
-    int32_t maximum; /* 1: REDUCE_MAX, the largest raw value (the other fields unused) */
+    int32_t fold; /* a tinyml_reduce_fold: REDUCE_MAX and REDUCE_MIN use no other field */
 } tinyml_reduce_params;
+
+typedef enum {
+    TINYML_REDUCE_SUM = 0, /* MEAN and SUM: the sum, requantized */
+    TINYML_REDUCE_MAX = 1, /* the largest raw value */
+    TINYML_REDUCE_MIN = 2, /* the smallest raw value */
+} tinyml_reduce_fold;
 
 /* Outputs iterate over the kept dims (contiguous output), each summing over the reduced dims;
  * strides are the input's element strides. */

@@ -1,8 +1,9 @@
-/* MEAN, SUM and REDUCE_MAX on int8 over any set of axes (and ARG_MAX, ARG_MIN, CUMSUM along one axis,
- * L2_NORMALIZATION along the last). MEAN and SUM as TFLite Micro's reference
- * reduce kernel computes them: an int32 sum of the raw int8 values per output, corrected by the
- * input zero point, requantized with a multiplier that (for MEAN) includes 1 / count. REDUCE_MAX:
- * the largest raw value (TFLite Micro requires the output quantized as the input). Integers only. */
+/* MEAN, SUM, REDUCE_MAX and REDUCE_MIN on int8 over any set of axes (and ARG_MAX, ARG_MIN, CUMSUM
+ * along one axis, L2_NORMALIZATION along the last). MEAN and SUM as TFLite Micro's reference reduce
+ * kernel computes them: an int32 sum of the raw int8 values per output, corrected by the input zero
+ * point, requantized with a multiplier that (for MEAN) includes 1 / count. REDUCE_MAX and
+ * REDUCE_MIN: the largest and smallest raw values (TFLite Micro requires the output quantized as
+ * the input). Integers only. */
 #include "arm_nnsupportfunctions.h"
 #include "tinyml_elements.h"
 
@@ -11,30 +12,34 @@
 #define HELIUM 1
 #endif
 
-/* `acc` folded with `count` values `stride` apart: their sum, or with `maximum` the largest of them
- * and acc; on Helium a contiguous run sixteen values a vector. Inlined into callers that pass a
- * constant `maximum`, so that the sum and the maximum each get a loop of their own. */
-TINYML_ELEMENT int32_t fold_run(const int8_t *input, int32_t count, int32_t stride, int32_t maximum, int32_t acc)
+/* `acc` folded with `count` values `stride` apart: their sum, or the largest or smallest of them and
+ * acc; on Helium a contiguous run sixteen values a vector. Inlined into callers that pass a constant
+ * `fold`, so that each fold gets a loop of its own. */
+TINYML_ELEMENT int32_t fold_run(const int8_t *input, int32_t count, int32_t stride, int32_t fold, int32_t acc)
 {
 #ifdef HELIUM
     if (stride == 1) {
         for (int32_t i = 0; i < count; i += 16) {
             const mve_pred16_t lanes = vctp8q((uint32_t)(count - i));
             const int8x16_t values = vldrbq_z_s8(input + i, lanes);
-            acc = maximum ? vmaxvq_p_s8((int8_t)acc, values, lanes) : vaddvaq_p_s8(acc, values, lanes);
+            acc = fold == TINYML_REDUCE_MAX   ? vmaxvq_p_s8((int8_t)acc, values, lanes)
+                  : fold == TINYML_REDUCE_MIN ? vminvq_p_s8((int8_t)acc, values, lanes)
+                                              : vaddvaq_p_s8(acc, values, lanes);
         }
         return acc;
     }
 #endif
     for (int32_t i = 0; i < count; i++) {
         const int32_t value = input[i * stride];
-        acc = maximum ? (value > acc ? value : acc) : acc + value;
+        acc = fold == TINYML_REDUCE_MAX   ? (value > acc ? value : acc)
+              : fold == TINYML_REDUCE_MIN ? (value < acc ? value : acc)
+                                          : acc + value;
     }
     return acc;
 }
 
 /* The fold over the reduced axes: runs along the innermost one, the others counted like an odometer. */
-TINYML_ELEMENT int32_t fold_reduced(const tinyml_reduce_dims *dims, const int8_t *input, int32_t maximum)
+TINYML_ELEMENT int32_t fold_reduced(const tinyml_reduce_dims *dims, const int8_t *input, int32_t fold)
 {
     const int32_t rank = dims->reduced_rank;
     if (rank == 0) {
@@ -43,9 +48,9 @@ TINYML_ELEMENT int32_t fold_reduced(const tinyml_reduce_dims *dims, const int8_t
     const int32_t run = dims->reduced_dims[rank - 1], stride = dims->reduced_strides[rank - 1];
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     int32_t offset = 0;
-    int32_t acc = maximum ? -128 : 0;
+    int32_t acc = fold == TINYML_REDUCE_MAX ? -128 : fold == TINYML_REDUCE_MIN ? 127 : 0;
     for (;;) {
-        acc = fold_run(input + offset, run, stride, maximum, acc);
+        acc = fold_run(input + offset, run, stride, fold, acc);
         int32_t d = rank - 2;
         for (; d >= 0; d--) {
             offset += dims->reduced_strides[d];
@@ -61,30 +66,37 @@ TINYML_ELEMENT int32_t fold_reduced(const tinyml_reduce_dims *dims, const int8_t
     }
 }
 
-/* The two folds, each a function of its own: inlined into the output loop, they left it short of
+/* The folds, each a function of its own: inlined into the output loop, they left it short of
  * registers (MEAN then took about five instructions more per output). */
 static __attribute__((noinline)) int32_t sum_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
 {
-    return fold_reduced(dims, input, 0);
+    return fold_reduced(dims, input, TINYML_REDUCE_SUM);
 }
 
 static __attribute__((noinline)) int32_t max_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
 {
-    return fold_reduced(dims, input, 1);
+    return fold_reduced(dims, input, TINYML_REDUCE_MAX);
 }
 
-/* Every output, the kept axes counted like an odometer. Inlined per constant `maximum`, so that
- * MEAN and SUM do not test it per output: MEAN and SUM requantize the sum, REDUCE_MAX's output is
- * quantized as its input. */
+static __attribute__((noinline)) int32_t min_reduced(const tinyml_reduce_dims *dims, const int8_t *input)
+{
+    return fold_reduced(dims, input, TINYML_REDUCE_MIN);
+}
+
+/* Every output, the kept axes counted like an odometer. Inlined per constant `fold`, so that MEAN
+ * and SUM do not test it per output: MEAN and SUM requantize the sum, REDUCE_MAX's and REDUCE_MIN's
+ * outputs are quantized as their input. */
 TINYML_ELEMENT void reduce_all(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
-                               const int8_t *input, int8_t *output, int32_t maximum)
+                               const int8_t *input, int8_t *output, int32_t fold)
 {
     const int32_t rank = dims->kept_rank;
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     int32_t offset = 0;
     for (;;) {
-        *output++ = maximum ? (int8_t)max_reduced(dims, input + offset)
-                            : (int8_t)tinyml_reduce_finish(params, sum_reduced(dims, input + offset));
+        const int8_t *reduced = input + offset;
+        *output++ = fold == TINYML_REDUCE_MAX   ? (int8_t)max_reduced(dims, reduced)
+                    : fold == TINYML_REDUCE_MIN ? (int8_t)min_reduced(dims, reduced)
+                                                : (int8_t)tinyml_reduce_finish(params, sum_reduced(dims, reduced));
         int32_t d = rank - 1;
         for (; d >= 0; d--) {
             offset += dims->kept_strides[d];
@@ -107,10 +119,14 @@ int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce
         dims->reduced_rank > TINYML_KERNEL_MAX_RANK || params->count <= 0) {
         return TINYML_KERNEL_ERROR;
     }
-    if (params->maximum) {
-        reduce_all(params, dims, input, output, 1);
+    if (params->fold == TINYML_REDUCE_SUM) {
+        reduce_all(params, dims, input, output, TINYML_REDUCE_SUM);
+    } else if (params->fold == TINYML_REDUCE_MAX) {
+        reduce_all(params, dims, input, output, TINYML_REDUCE_MAX);
+    } else if (params->fold == TINYML_REDUCE_MIN) {
+        reduce_all(params, dims, input, output, TINYML_REDUCE_MIN);
     } else {
-        reduce_all(params, dims, input, output, 0);
+        return TINYML_KERNEL_ERROR;
     }
     return TINYML_KERNEL_OK;
 }
@@ -158,7 +174,8 @@ static void inverse_sqrt(int32_t x, int32_t *multiplier, int32_t *shift)
     const int32_t half_three = (1 << 28) + (1 << 27), one = 1 << 28;
     int32_t y = one;
     for (int32_t i = 0; i < 5; i++) {
-        const int32_t y3 = arm_nn_mult_by_power_of_two(tinyml_doubling_high_mul(tinyml_doubling_high_mul(y, y), y), 6);
+        const int32_t y_cubed = tinyml_doubling_high_mul(tinyml_doubling_high_mul(y, y), y);
+        const int32_t y3 = arm_nn_mult_by_power_of_two(y_cubed, 6);
         y = arm_nn_mult_by_power_of_two(tinyml_doubling_high_mul(half_three, y) - tinyml_doubling_high_mul(half_x, y3), 3);
     }
     y = tinyml_doubling_high_mul(y, 1518500250); /* sqrt(2) / 2 in Q0.31 */
