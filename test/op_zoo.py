@@ -852,6 +852,13 @@ def add_fill_and_zeros(zoo: ZooBuilder) -> None:
     zoo.op("ZEROS_LIKE", (x,), _same_quant_output(zoo, x, shape), "ZerosLikeOptions")
 
 
+def add_cast(zoo: ZooBuilder, dtype: str) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+    x = zoo.graph_input(shape)
+    zoo.op("CAST", (x,), zoo.tensor(TensorSpec(tuple(shape), dtype)), "CastOptions")
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -901,4 +908,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_broadcast_to(zoo)
         add_reverse(zoo, axis_count)
     add_fill_and_zeros(zoo)
+    for dtype in ("float32", "int16", "int32"):
+        add_cast(zoo, dtype)
     return zoo.model()

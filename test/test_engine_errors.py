@@ -12,7 +12,7 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 def test_supported_ops():
     assert supported_ops() == {
         "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "BATCH_TO_SPACE_ND",
-        "BROADCAST_TO", "CONCATENATION", "CONV_2D", "CUMSUM", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
+        "BROADCAST_TO", "CAST", "CONCATENATION", "CONV_2D", "CUMSUM", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
         "DEQUANTIZE", "DIV", "ELU", "EMBEDDING_LOOKUP", "EQUAL", "EXPAND_DIMS", "FILL", "FULLY_CONNECTED",
         "GATHER", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "L2_NORMALIZATION", "LEAKY_RELU", "LESS",
         "LESS_EQUAL", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG",

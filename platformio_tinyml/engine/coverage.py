@@ -24,6 +24,7 @@ KERNELS: dict[str, str] = {
     "BATCH_MATMUL": "ours",
     "BATCH_TO_SPACE_ND": "ours",
     "BROADCAST_TO": "ours",
+    "CAST": "ours (to float32 by a 256-entry table computed at build time by TFLite Micro's reference)",
     "CONCATENATION": "ours",
     "CONV_2D": "CMSIS-NN",
     "CUMSUM": "ours",
@@ -76,7 +77,7 @@ KERNELS: dict[str, str] = {
 }
 
 # The types an op runs in where they are not int8 in, int8 out.
-TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
+TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "CAST": "int8 -> float32, int16, int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
          "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS},
          "SELECT_V2": "bool ? int8 : int8"}
 

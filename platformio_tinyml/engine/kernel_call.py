@@ -69,6 +69,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_arg_extremum_s8": ("input", "output", "outer", "axis_size", "inner", "maximum"),
     "tinyml_l2_normalization_s8": ("input", "output", "rows", "depth", "input_zero_point"),
     "tinyml_cumsum_s8": ("params", "input", "output", "outer", "axis_size", "inner"),
+    "tinyml_cast_s8": ("input", "output", "size", "output_bytes"),
 }
 
 

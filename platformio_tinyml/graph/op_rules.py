@@ -57,6 +57,7 @@ OP_RULES: dict[str, OpRule] = {
     "REVERSE_V2": _rule(2, 2, "ReverseV2Options"),
     "FILL": _rule(2, 2, "FillOptions", same_type=(1,)),
     "ZEROS_LIKE": _rule(1, 1, "ZerosLikeOptions"),
+    "CAST": _rule(1, 1, "CastOptions", same_type=()),
     "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "BATCH_MATMUL": _rule(2, 2, "BatchMatMulOptions", same_type=(0,)),

@@ -22,7 +22,7 @@ from .depthwise_conv_2d import lower_depthwise_conv_2d
 from .elementwise import (COMPARISONS, lower_binary, lower_comparison, lower_div, lower_extremum, lower_prelu,
                           lower_select)
 from .fully_connected import lower_fully_connected
-from .lut import TABLE_OPS, lower_dequantize, lower_neg, lower_table_op
+from .lut import TABLE_OPS, lower_cast, lower_dequantize, lower_neg, lower_table_op
 from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
 from .rearrange import (lower_batch_to_space_nd, lower_broadcast_to, lower_depth_to_space, lower_fill,
@@ -66,6 +66,7 @@ LOWERINGS = {
     "REVERSE_V2": lower_reverse,
     "FILL": lower_fill,
     "ZEROS_LIKE": lower_zeros_like,
+    "CAST": lower_cast,
     "REDUCE_MAX": lower_reduce,
     "REDUCE_MIN": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,

@@ -1,5 +1,6 @@
 """Elementwise int8 ops -> tinyml_lut_s8 with a 256-entry table computed at build time by TFLite
-Micro's reference (see reference_tables); QUANTIZE from float -> tinyml_quantize_f32_s8."""
+Micro's reference (see reference_tables); QUANTIZE from float -> tinyml_quantize_f32_s8; CAST of int8
+to float32 by a float table, to int16 or int32 by tinyml_cast_s8."""
 
 from __future__ import annotations
 
@@ -112,3 +113,17 @@ def lower_neg(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
                       arguments=kernel_arguments("tinyml_neg_f32", input=tensor_ref(x), output=tensor_ref(y),
                                                  size=elements(y)),
                       reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)} (float)")
+
+
+def lower_cast(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """CAST of int8: the raw values as float32 (a 256-entry table from TFLite Micro), int16 or int32."""
+    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    y = output_tensor(graph, op, dtypes=("float32", "int16", "int32"))
+    if y.dtype == "float32":
+        return _table_call(graph, op, x, y, None)
+    if x.shape != y.shape:
+        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_cast_s8",
+                      arguments=kernel_arguments("tinyml_cast_s8", input=tensor_ref(x), output=tensor_ref(y),
+                                                 size=elements(y), output_bytes=2 if y.dtype == "int16" else 4),
+                      reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}, sign-extended")

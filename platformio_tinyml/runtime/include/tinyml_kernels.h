@@ -308,6 +308,10 @@ int32_t tinyml_resize_bilinear_s8(const int8_t *input, int8_t *output, const int
                                   int32_t batches, int32_t input_height, int32_t input_width, int32_t depth,
                                   int32_t output_height, int32_t output_width);
 
+/* CAST of int8 to int16 (output_bytes 2) or int32 (4): the raw values, sign-extended, as TFLite
+ * Micro's (a cast reads no quantization). */
+int32_t tinyml_cast_s8(const int8_t *input, void *output, int32_t size, int32_t output_bytes);
+
 /* ---- float at the graph edge -------------------------------------------------------------- */
 
 /* QUANTIZE float -> int8: clamp(round(x / scale) + zero_point), in float as TFLite Micro does. */

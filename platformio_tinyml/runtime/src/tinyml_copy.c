@@ -1,5 +1,5 @@
 /* Data movement without arithmetic: TRANSPOSE, STRIDED_SLICE, CONCATENATION and PAD are strided
- * box copies (and a fill), GATHER and EMBEDDING_LOOKUP copy rows picked by index. */
+ * box copies (and a fill), GATHER and EMBEDDING_LOOKUP copy rows picked by index, CAST widens. */
 #include <string.h>
 
 #include "tinyml_kernels.h"
@@ -66,6 +66,22 @@ int32_t tinyml_gather_s8(const int8_t *params, const int32_t *indices, int8_t *o
             memcpy(output + ((size_t)o * count + i) * inner,
                    params + ((size_t)o * axis_size + indices[i]) * inner, (size_t)inner);
         }
+    }
+    return TINYML_KERNEL_OK;
+}
+
+int32_t tinyml_cast_s8(const int8_t *input, void *output, int32_t size, int32_t output_bytes)
+{
+    if (output_bytes == 2) {
+        for (int32_t i = 0; i < size; i++) {
+            ((int16_t *)output)[i] = input[i];
+        }
+    } else if (output_bytes == 4) {
+        for (int32_t i = 0; i < size; i++) {
+            ((int32_t *)output)[i] = input[i];
+        }
+    } else {
+        return TINYML_KERNEL_ERROR;
     }
     return TINYML_KERNEL_OK;
 }
