@@ -859,6 +859,24 @@ def add_cast(zoo: ZooBuilder, dtype: str) -> None:
     zoo.op("CAST", (x,), zoo.tensor(TensorSpec(tuple(shape), dtype)), "CastOptions")
 
 
+def add_transpose_conv(zoo: ZooBuilder, padding: str, per_channel: bool, with_bias: bool, activation: str) -> None:
+    rng = zoo.rng
+    n, in_h, in_w, in_c = (int(rng.integers(1, 3)), *random_shape(rng, 2, 1, 5), int(rng.integers(1, 4)))
+    k_h, k_w = random_shape(rng, 2, 3, 5) if padding == "SAME" else random_shape(rng, 2, 1, 4)  # SAME: padded
+    stride_h, stride_w = random_shape(rng, 2, 1, 3)
+    out_c = int(rng.integers(1, 5))
+    if padding == "SAME":
+        out_h, out_w = in_h * stride_h, in_w * stride_w
+    else:
+        out_h, out_w = (in_h - 1) * stride_h + k_h, (in_w - 1) * stride_w + k_w
+    x = zoo.graph_input((n, in_h, in_w, in_c))
+    w, b = zoo.filter_and_bias(x, (out_c, k_h, k_w, in_c), out_c, per_channel)
+    y = zoo.activation_tensor((n, out_h, out_w, out_c), float(rng.uniform(0.05, 0.5)))
+    inputs = (int32_constant(zoo, [n, out_h, out_w, out_c]), w, x) + ((b,) if with_bias else ())
+    zoo.op("TRANSPOSE_CONV", inputs, y, "TransposeConvOptions",
+           {"padding": padding, "stride_w": stride_w, "stride_h": stride_h, "fused_activation_function": activation})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -910,4 +928,7 @@ def more_ops_zoo(seed: int) -> bytes:
     add_fill_and_zeros(zoo)
     for dtype in ("float32", "int16", "int32"):
         add_cast(zoo, dtype)
+    for padding, per_channel, with_bias, activation in (("SAME", True, True, "NONE"), ("VALID", False, True, "RELU6"),
+                                                        ("SAME", False, False, "NONE"), ("VALID", True, False, "RELU")):
+        add_transpose_conv(zoo, padding, per_channel, with_bias, activation)
     return zoo.model()

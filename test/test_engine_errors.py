@@ -19,8 +19,8 @@ def test_supported_ops():
         "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RELU",
         "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "REVERSE_V2", "RSQRT",
         "SELECT_V2", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V",
-        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "UNPACK",
-        "ZEROS_LIKE"}
+        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE",
+        "TRANSPOSE_CONV", "UNPACK", "ZEROS_LIKE"}
 
 
 def model_with_problems() -> bytes:
@@ -107,4 +107,16 @@ def test_an_l2_normalization_not_written_at_one_128th_is_named(tmp_path):
                TensorSpec((1, 8), scale=(0.01,), zero_point=(0,), name="unit")]
     data = write_model(tensors, [OpSpec("L2_NORMALIZATION", (0,), (1,), "L2NormOptions", {})], (0,), (1,))
     with pytest.raises(UnsupportedModelError, match="L2_NORMALIZATION .*writes scale 1/128, zero point 0"):
+        generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
+
+
+def test_a_transpose_conv_to_a_size_its_input_does_not_make_is_named(tmp_path):
+    """SAME, stride 2: an input of 4 rows makes 7 or 8 output rows, not 10."""
+    q = dict(scale=(0.1,), zero_point=(0,))
+    tensors = [TensorSpec((4,), "int32", name="output_shape", data=np.array([1, 10, 8, 2], np.int32)),
+               TensorSpec((2, 3, 3, 1), scale=(0.02,), zero_point=(0,), name="w", data=np.ones((2, 3, 3, 1), np.int8)),
+               TensorSpec((1, 4, 4, 1), **q, name="x"), TensorSpec((1, 10, 8, 2), **q, name="up")]
+    options = {"padding": "SAME", "stride_w": 2, "stride_h": 2, "fused_activation_function": "NONE"}
+    data = write_model(tensors, [OpSpec("TRANSPOSE_CONV", (0, 1, 2), (3,), "TransposeConvOptions", options)], (2,), (3,))
+    with pytest.raises(UnsupportedModelError, match="TRANSPOSE_CONV .*does not take input 4x4 to output 10x8"):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")

@@ -69,6 +69,7 @@ KERNELS: dict[str, str] = {
     "SUB": "ours",
     "SUM": "ours",
     "TRANSPOSE": "ours",
+    "TRANSPOSE_CONV": "ours",
     "UNPACK": "ours",
     "ZEROS_LIKE": "ours",
     **{opcode: "ours" for opcode in COMPARISONS},

@@ -58,6 +58,7 @@ OP_RULES: dict[str, OpRule] = {
     "FILL": _rule(2, 2, "FillOptions", same_type=(1,)),
     "ZEROS_LIKE": _rule(1, 1, "ZerosLikeOptions"),
     "CAST": _rule(1, 1, "CastOptions", same_type=()),
+    "TRANSPOSE_CONV": _rule(3, 4, "TransposeConvOptions", optional=(3,), required=True, same_type=(2,)),
     "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "BATCH_MATMUL": _rule(2, 2, "BatchMatMulOptions", same_type=(0,)),
@@ -122,4 +123,5 @@ WINDOW_FIELDS = {
     "Conv2DOptions": ("stride_w", "stride_h", "dilation_w_factor", "dilation_h_factor"),
     "DepthwiseConv2DOptions": ("stride_w", "stride_h", "dilation_w_factor", "dilation_h_factor"),
     "Pool2DOptions": ("stride_w", "stride_h", "filter_width", "filter_height"),
+    "TransposeConvOptions": ("stride_w", "stride_h"),
 }

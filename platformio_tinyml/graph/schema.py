@@ -294,6 +294,7 @@ OPTIONS_FIELDS = {
     'MirrorPadOptions': (_Field('mode', INT8, 0, ('REFLECT', 'SYMMETRIC')),),
     'L2NormOptions': (_ACTIVATION,),
     'CumsumOptions': (_bool('exclusive'), _bool('reverse')),
+    'TransposeConvOptions': (_PADDING, *_STRIDES, _ACTIVATION),
     'ResizeNearestNeighborOptions': (_bool('align_corners'), _bool('half_pixel_centers')),
     'ResizeBilinearOptions': (_Field('new_height', INT32), _Field('new_width', INT32), _bool('align_corners'),
                               _bool('half_pixel_centers')),

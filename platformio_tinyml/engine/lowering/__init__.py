@@ -33,6 +33,7 @@ from .resize import lower_resize
 from .softmax import lower_softmax
 from .row_group import lower_row_group
 from .table_group import lower_table_group
+from .transpose_conv import lower_transpose_conv
 
 LOWERINGS = {
     "ADD": lower_binary,
@@ -67,6 +68,7 @@ LOWERINGS = {
     "FILL": lower_fill,
     "ZEROS_LIKE": lower_zeros_like,
     "CAST": lower_cast,
+    "TRANSPOSE_CONV": lower_transpose_conv,
     "REDUCE_MAX": lower_reduce,
     "REDUCE_MIN": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,

@@ -27,12 +27,16 @@ class ConvOperands:
     activation: tuple[int, int]
 
 
+def filter_and_bias(graph: Graph, op: Operator, filter_at: int, bias_at: int) -> tuple[Tensor, Tensor | None]:
+    """A convolution's constant filter and its constant int32 bias, or None where the bias is absent."""
+    w = constant(input_tensor(graph, op, filter_at, "filter"), "filter")
+    b = input_tensor(graph, op, bias_at, "bias", dtypes=("int32",), optional=True)
+    return w, b if b is None else constant(b, "bias")
+
+
 def conv_operands(graph: Graph, op: Operator) -> ConvOperands:
     x = input_tensor(graph, op, 0, "input")
-    w = constant(input_tensor(graph, op, 1, "filter"), "filter")
-    b = input_tensor(graph, op, 2, "bias", dtypes=("int32",), optional=True)
-    if b is not None:
-        constant(b, "bias")
+    w, b = filter_and_bias(graph, op, 1, 2)
     y = output_tensor(graph, op)
     _, in_h, in_w, _ = shape_of_rank(x, 4, "input")
     _, k_h, k_w, _ = shape_of_rank(w, 4, "filter")

@@ -15,6 +15,7 @@
  *   tinyml_copy.c        strided copies, fills, gathers: TRANSPOSE, STRIDED_SLICE, CONCATENATION,
  *                        PAD, GATHER, EMBEDDING_LOOKUP
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
+ *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
 #ifndef TINYML_KERNELS_H
@@ -311,6 +312,20 @@ int32_t tinyml_resize_bilinear_s8(const int8_t *input, int8_t *output, const int
 /* CAST of int8 to int16 (output_bytes 2) or int32 (4): the raw values, sign-extended, as TFLite
  * Micro's (a cast reads no quantization). */
 int32_t tinyml_cast_s8(const int8_t *input, void *output, int32_t size, int32_t output_bytes);
+
+/* TRANSPOSE_CONV on int8 NHWC as TFLite Micro's reference, its int32 sums in `scratch` (one per output
+ * element); per-channel multipliers and shifts as a convolution's, bias optional (NULL). */
+typedef struct {
+    int32_t batches, input_height, input_width, input_depth;
+    int32_t output_height, output_width, output_depth;
+    int32_t filter_height, filter_width;
+    int32_t stride_height, stride_width, padding_height, padding_width;
+    int32_t input_offset, output_offset, activation_min, activation_max;
+} tinyml_transpose_conv_params;
+
+int32_t tinyml_transpose_conv_s8(const tinyml_transpose_conv_params *params, const int8_t *input,
+                                 const int8_t *filter, const int32_t *bias, const int32_t *multipliers,
+                                 const int32_t *shifts, int32_t *scratch, int8_t *output);
 
 /* ---- float at the graph edge -------------------------------------------------------------- */
 
