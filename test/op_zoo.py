@@ -612,15 +612,21 @@ def add_slice(zoo: ZooBuilder) -> None:
            "SliceOptions")
 
 
-def add_pack(zoo: ZooBuilder, count: int) -> None:
-    rng = zoo.rng
-    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+def inputs_quantized_alike(zoo: ZooBuilder, shape, count: int) -> tuple[list[int], tuple[float, int]]:
+    """`count` graph inputs of one shape and one (random) quantization, and that quantization."""
     first = zoo.graph_input(shape)
     quant = zoo.tensors[first].scale[0], zoo.tensors[first].zero_point[0]
     inputs = [first]
     for _ in range(count - 1):
         inputs.append(zoo.activation_tensor(shape, *quant))
         zoo.inputs.append(inputs[-1])
+    return inputs, quant
+
+
+def add_pack(zoo: ZooBuilder, count: int) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+    inputs, quant = inputs_quantized_alike(zoo, shape, count)
     axis = int(rng.integers(-len(shape) - 1, len(shape) + 1))
     at = axis + len(shape) + 1 if axis < 0 else axis
     out = zoo.activation_tensor(tuple(shape[:at]) + (count,) + tuple(shape[at:]), *quant)
@@ -877,6 +883,13 @@ def add_transpose_conv(zoo: ZooBuilder, padding: str, per_channel: bool, with_bi
            {"padding": padding, "stride_w": stride_w, "stride_h": stride_h, "fused_activation_function": activation})
 
 
+def add_add_n(zoo: ZooBuilder, count: int) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+    inputs, quant = inputs_quantized_alike(zoo, shape, count)
+    zoo.op("ADD_N", inputs, zoo.activation_tensor(shape, quant[0] * float(rng.uniform(1.0, count))), "AddNOptions")
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -931,4 +944,6 @@ def more_ops_zoo(seed: int) -> bytes:
     for padding, per_channel, with_bias, activation in (("SAME", True, True, "NONE"), ("VALID", False, True, "RELU6"),
                                                         ("SAME", False, False, "NONE"), ("VALID", True, False, "RELU")):
         add_transpose_conv(zoo, padding, per_channel, with_bias, activation)
+    for count in (2, 3, 4):
+        add_add_n(zoo, count)
     return zoo.model()

@@ -11,7 +11,7 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 
 def test_supported_ops():
     assert supported_ops() == {
-        "ABS", "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "BATCH_TO_SPACE_ND",
+        "ABS", "ADD", "ADD_N", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "BATCH_TO_SPACE_ND",
         "BROADCAST_TO", "CAST", "CONCATENATION", "CONV_2D", "CUMSUM", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
         "DEQUANTIZE", "DIV", "ELU", "EMBEDDING_LOOKUP", "EQUAL", "EXPAND_DIMS", "FILL", "FULLY_CONNECTED",
         "GATHER", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "L2_NORMALIZATION", "LEAKY_RELU", "LESS",

@@ -18,6 +18,7 @@ _ALIAS = "none: the output aliases the input"
 # TYPES says otherwise.
 KERNELS: dict[str, str] = {
     "ADD": "CMSIS-NN (same shapes); ours (broadcasting, a constant's terms at build time)",
+    "ADD_N": "ours",
     "ARG_MAX": "ours",
     "ARG_MIN": "ours",
     "AVERAGE_POOL_2D": "CMSIS-NN",

@@ -70,6 +70,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_l2_normalization_s8": ("input", "output", "rows", "depth", "input_zero_point"),
     "tinyml_cumsum_s8": ("params", "input", "output", "outer", "axis_size", "inner"),
     "tinyml_cast_s8": ("input", "output", "size", "output_bytes"),
+    "tinyml_add_n_s8": ("params", "inputs", "count", "size", "output"),
     "tinyml_transpose_conv_s8": ("params", "input", "filter", "bias", "multipliers", "shifts", "scratch", "output"),
 }
 

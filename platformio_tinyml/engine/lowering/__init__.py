@@ -27,7 +27,7 @@ from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
 from .rearrange import (lower_batch_to_space_nd, lower_broadcast_to, lower_depth_to_space, lower_fill,
                         lower_mirror_pad, lower_reverse, lower_space_to_batch_nd, lower_space_to_depth, lower_zeros_like)
-from .reduce import lower_arg_extremum, lower_cumsum, lower_l2_normalization, lower_reduce
+from .reduce import lower_add_n, lower_arg_extremum, lower_cumsum, lower_l2_normalization, lower_reduce
 from .reshape import lower_reshape
 from .resize import lower_resize
 from .softmax import lower_softmax
@@ -69,6 +69,7 @@ LOWERINGS = {
     "ZEROS_LIKE": lower_zeros_like,
     "CAST": lower_cast,
     "TRANSPOSE_CONV": lower_transpose_conv,
+    "ADD_N": lower_add_n,
     "REDUCE_MAX": lower_reduce,
     "REDUCE_MIN": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,

@@ -1,6 +1,6 @@
 """MEAN, SUM, REDUCE_MAX, REDUCE_MIN (int8, any axes, keep_dims either way) -> tinyml_reduce_s8; ARG_MAX,
 ARG_MIN (int8 -> int32 indices along one axis) -> tinyml_arg_extremum_s8; L2_NORMALIZATION along the last
-axis -> tinyml_l2_normalization_s8; CUMSUM -> tinyml_cumsum_s8.
+axis -> tinyml_l2_normalization_s8; CUMSUM and ADD_N -> tinyml_cumsum_s8 and tinyml_add_n_s8.
 
 TFLite Micro's reference (its integer path, whatever the quantization): the int32 sum of the raw
 int8 values per output minus input_zero_point * count, requantized by input_scale / output_scale;
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...graph import Graph, Operator
+from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
 from ..quantization import (kernel_multiplier, mean_multiplier, positive_scales,
                             quantize_multiplier_smaller_than_one)
 from ..symbols import tensor_ref
-from .operands import (OpNotSupported, constant_ints, contiguous_strides, describe, input_tensor, output_tensor,
-                       per_tensor_quantization, run_time)
+from .operands import (OpNotSupported, constant_ints, contiguous_strides, describe, elements, input_tensor,
+                       output_tensor, per_tensor_quantization, run_time)
 
 MAX_RANK = 6
 
@@ -138,13 +138,24 @@ def lower_l2_normalization(graph: Graph, op: Operator, path: KernelPath) -> Kern
         reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}, rows of {depth} to unit length")
 
 
-# TFLite Micro's CUMSUM scales each value up by this many bits before summing (kCumSumIntegerShift).
-CUMSUM_LEFT_SHIFT = 20
+# TFLite Micro's CUMSUM and ADD_N scale each value up by this many bits before summing.
+RUNNING_SUM_LEFT_SHIFT = 20
+
+
+def running_sum_scaling(x: Tensor, y: Tensor) -> dict:
+    """TFLite Micro's Prepare of CUMSUM and ADD_N, in double: the input multiplier scale / (2 * scale)
+    = 1/2, the output's 2 * scale / (2^20 * output_scale)."""
+    (x_scale, x_zp), (y_scale, y_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
+    twice = 2 * x_scale
+    input_multiplier, input_shift = quantize_multiplier_smaller_than_one(x_scale / twice)
+    output_multiplier, output_shift = quantize_multiplier_smaller_than_one(
+        twice / ((1 << RUNNING_SUM_LEFT_SHIFT) * y_scale))
+    return {"input_offset": -x_zp, "input_multiplier": input_multiplier, "input_shift": input_shift,
+            "output_offset": y_zp, "output_multiplier": output_multiplier, "output_shift": output_shift}
 
 
 def lower_cumsum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    """CUMSUM along one constant axis; TFLite Micro's Prepare, in double: the input multiplier
-    scale / (2 * scale) = 1/2, the output's 2 * scale / (2^20 * output_scale)."""
+    """CUMSUM along one constant axis."""
     x = run_time(input_tensor(graph, op, 0, "input"), "input")
     y = output_tensor(graph, op)
     if tuple(y.shape) != tuple(x.shape) or not x.shape:
@@ -153,19 +164,34 @@ def lower_cumsum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if len(axes) != 1:
         raise OpNotSupported(f"axis {list(axes)} is not one value")
     (axis,) = resolve_axes(axes, len(x.shape))
-    (x_scale, x_zp), (y_scale, y_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
-    twice = 2 * x_scale
-    input_multiplier, input_shift = quantize_multiplier_smaller_than_one(x_scale / twice)
-    output_multiplier, output_shift = quantize_multiplier_smaller_than_one(twice / ((1 << CUMSUM_LEFT_SHIFT) * y_scale))
-    params = c_struct(input_offset=-x_zp, input_multiplier=input_multiplier, input_shift=input_shift,
-                      output_offset=y_zp, output_multiplier=output_multiplier, output_shift=output_shift,
-                      exclusive=int(bool(op.options.get("exclusive"))), reverse=int(bool(op.options.get("reverse"))))
+    params = c_struct(**running_sum_scaling(x, y), exclusive=int(bool(op.options.get("exclusive"))),
+                      reverse=int(bool(op.options.get("reverse"))))
     modes = [name for name in ("exclusive", "reverse") if op.options.get(name)]
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_cumsum_s8",
         arguments=kernel_arguments("tinyml_cumsum_s8", params="&params", input=tensor_ref(x), output=tensor_ref(y),
                                    outer=int(np.prod(x.shape[:axis], dtype=np.int64)), axis_size=x.shape[axis],
                                    inner=int(np.prod(x.shape[axis + 1:], dtype=np.int64))),
-        reads=(x.index,), writes=(y.index,), locals=(LocalConst("tinyml_cumsum_params", "params", params),),
+        reads=(x.index,), writes=(y.index,), locals=(LocalConst("tinyml_running_sum_params", "params", params),),
         summary=f"{describe(x)} -> {describe(y)}, running sums along axis {axis}"
                 f"{' (' + ', '.join(modes) + ')' if modes else ''}")
+
+
+def lower_add_n(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """ADD_N: inputs of one shape and quantization (TFLite Micro requires both), summed per element."""
+    inputs = [input_tensor(graph, op, n, f"input {n}") for n in range(len(op.inputs))]
+    y = output_tensor(graph, op)
+    if any(t.shape != y.shape or per_tensor_quantization(t) != per_tensor_quantization(inputs[0]) for t in inputs):
+        raise OpNotSupported("its inputs differ from one another or the output in shape or quantization "
+                             "(TFLite Micro requires them equal)")
+    pointers = "{" + ", ".join(tensor_ref(t) for t in inputs) + "}"
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_add_n_s8",
+        arguments=kernel_arguments("tinyml_add_n_s8", params="&params", inputs="inputs", count=len(inputs),
+                                   size=elements(y), output=tensor_ref(y)),
+        reads=tuple(t.index for t in inputs if t.data is None), writes=(y.index,),
+        constants=tuple(t.index for t in inputs if t.data is not None),
+        locals=(LocalConst("tinyml_running_sum_params", "params", c_struct(**running_sum_scaling(inputs[0], y),
+                                                                      exclusive=0, reverse=0)),
+                LocalConst("int8_t *const", f"inputs[{len(inputs)}]", pointers)),
+        summary=f"the sum of {len(inputs)} x {describe(inputs[0])} -> {describe(y)}")

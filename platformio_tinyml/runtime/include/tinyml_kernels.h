@@ -287,10 +287,15 @@ typedef struct {
     int32_t output_shift;
     int32_t exclusive;
     int32_t reverse;
-} tinyml_cumsum_params;
+} tinyml_running_sum_params;
 
-int32_t tinyml_cumsum_s8(const tinyml_cumsum_params *params, const int8_t *input, int8_t *output, int32_t outer,
+int32_t tinyml_cumsum_s8(const tinyml_running_sum_params *params, const int8_t *input, int8_t *output, int32_t outer,
                          int32_t axis_size, int32_t inner);
+
+/* ADD_N of `count` int8 tensors of one shape and quantization, each element summed as CUMSUM sums
+ * (params' exclusive and reverse unused). */
+int32_t tinyml_add_n_s8(const tinyml_running_sum_params *params, const int8_t *const *inputs, int32_t count,
+                        int32_t size, int8_t *output);
 
 /* GATHER along one axis: params viewed as [outer][axis_size][inner], output as
  * [outer][count][inner]; an index outside [0, axis_size) fails the call, as in TFLite Micro. */

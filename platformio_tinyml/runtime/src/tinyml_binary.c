@@ -1,5 +1,5 @@
-/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV, comparisons, SELECT), as TFLite Micro's reference
- * integer kernels compute each element. On Helium cores an innermost run whose inputs are
+/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV,
+ * the comparisons and SELECT_V2), as TFLite Micro's reference integer kernels compute each element. On Helium cores an innermost run whose inputs are
  * contiguous or broadcast (stride 1 or 0) is computed four elements a vector, with CMSIS-NN's
  * vector forms of the same fixed-point steps (TFLite Micro's double rounding). */
 #include "arm_nnsupportfunctions.h"
@@ -240,7 +240,8 @@ int32_t tinyml_compare_s8(const tinyml_compare_params *params, const tinyml_broa
 {
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     tinyml_broadcast_walk run;
-    if (!tinyml_broadcast_start(dims, &run) || params->comparison < 0 || params->comparison > TINYML_COMPARE_LESS_EQUAL) {
+    if (!tinyml_broadcast_start(dims, &run) || params->comparison < TINYML_COMPARE_EQUAL ||
+        params->comparison > TINYML_COMPARE_LESS_EQUAL) {
         return TINYML_KERNEL_ERROR;
     }
     do {

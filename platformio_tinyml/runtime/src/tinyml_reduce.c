@@ -1,5 +1,5 @@
 /* MEAN, SUM, REDUCE_MAX and REDUCE_MIN on int8 over any set of axes (and ARG_MAX, ARG_MIN, CUMSUM
- * along one axis, L2_NORMALIZATION along the last). MEAN and SUM as TFLite Micro's reference reduce
+ * along one axis, L2_NORMALIZATION along the last; ADD_N). MEAN and SUM as TFLite Micro's reference reduce
  * kernel computes them: an int32 sum of the raw int8 values per output, corrected by the input zero
  * point, requantized with a multiplier that (for MEAN) includes 1 / count. REDUCE_MAX and
  * REDUCE_MIN: the largest and smallest raw values (TFLite Micro requires the output quantized as
@@ -176,7 +176,8 @@ static void inverse_sqrt(int32_t x, int32_t *multiplier, int32_t *shift)
     for (int32_t i = 0; i < 5; i++) {
         const int32_t y_cubed = tinyml_doubling_high_mul(tinyml_doubling_high_mul(y, y), y);
         const int32_t y3 = arm_nn_mult_by_power_of_two(y_cubed, 6);
-        y = arm_nn_mult_by_power_of_two(tinyml_doubling_high_mul(half_three, y) - tinyml_doubling_high_mul(half_x, y3), 3);
+        const int32_t step = tinyml_doubling_high_mul(half_three, y) - tinyml_doubling_high_mul(half_x, y3);
+        y = arm_nn_mult_by_power_of_two(step, 3);
     }
     y = tinyml_doubling_high_mul(y, 1518500250); /* sqrt(2) / 2 in Q0.31 */
     if (right_shift < 0) {
@@ -206,7 +207,22 @@ int32_t tinyml_l2_normalization_s8(const int8_t *input, int8_t *output, int32_t 
     return TINYML_KERNEL_OK;
 }
 
-int32_t tinyml_cumsum_s8(const tinyml_cumsum_params *params, const int8_t *input, int8_t *output, int32_t outer,
+/* A value's term in TFLite's running int8 sums (CUMSUM, ADD_N): value + offset, shifted left 20 bits,
+ * halved by (multiplier, shift). */
+TINYML_ELEMENT int32_t sum_term(int32_t value, const tinyml_running_sum_params *params)
+{
+    return tinyml_requantize_below_one((value + params->input_offset) * (1 << 20), params->input_multiplier,
+                                       params->input_shift);
+}
+
+/* A running sum's int8 output. */
+TINYML_ELEMENT int8_t sum_output(int32_t sum, const tinyml_running_sum_params *params)
+{
+    return (int8_t)tinyml_clamp(tinyml_requantize_below_one(sum, params->output_multiplier, params->output_shift) +
+                                    params->output_offset, -128, 127);
+}
+
+int32_t tinyml_cumsum_s8(const tinyml_running_sum_params *params, const int8_t *input, int8_t *output, int32_t outer,
                          int32_t axis_size, int32_t inner)
 {
     const int32_t step = params->reverse ? -inner : inner;
@@ -215,19 +231,26 @@ int32_t tinyml_cumsum_s8(const tinyml_cumsum_params *params, const int8_t *input
             const int32_t first = o * axis_size * inner + i + (params->reverse ? (axis_size - 1) * inner : 0);
             /* TFLite Micro starts from the input offset's own scaled term, not from 0; its int32 sum wraps
              * (a long axis of large values overflows it), so the sum here wraps the same way, defined. */
-            uint32_t sum = (uint32_t)tinyml_requantize_below_one(params->input_offset * (1 << 20),
-                                                                 params->input_multiplier, params->input_shift);
+            uint32_t sum = (uint32_t)sum_term(0, params);
             for (int32_t a = 0, at = first; a < axis_size; a++, at += step) {
-                const int32_t scaled = tinyml_requantize_below_one((input[at] + params->input_offset) * (1 << 20),
-                                                                   params->input_multiplier, params->input_shift);
                 const int32_t before = (int32_t)sum;
-                sum += (uint32_t)scaled;
-                const int32_t total = params->exclusive ? before : (int32_t)sum;
-                output[at] = (int8_t)tinyml_clamp(tinyml_requantize_below_one(total, params->output_multiplier,
-                                                                              params->output_shift) +
-                                                  params->output_offset, -128, 127);
+                sum += (uint32_t)sum_term(input[at], params);
+                output[at] = sum_output(params->exclusive ? before : (int32_t)sum, params);
             }
         }
+    }
+    return TINYML_KERNEL_OK;
+}
+
+int32_t tinyml_add_n_s8(const tinyml_running_sum_params *params, const int8_t *const *inputs, int32_t count,
+                        int32_t size, int8_t *output)
+{
+    for (int32_t i = 0; i < size; i++) {
+        uint32_t sum = (uint32_t)sum_term(0, params); /* TFLite Micro's start, as CUMSUM's */
+        for (int32_t n = 0; n < count; n++) {
+            sum += (uint32_t)sum_term(inputs[n][i], params);
+        }
+        output[i] = sum_output((int32_t)sum, params);
     }
     return TINYML_KERNEL_OK;
 }
