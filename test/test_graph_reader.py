@@ -344,8 +344,22 @@ def test_verify_reports_missing_tensors_and_schema_version():
     model = read_model(tiny_model_bytes(), 'tiny.tflite')
     assert _single_problem(_with_graph(model, outputs=(9,))).endswith(
         "graph output 0 is tensor 9 but the graph has 4 tensors")
-    assert _single_problem(dataclasses.replace(model, version=2)) == (
-        "tiny.tflite: TFLite schema version 2 is not supported (expected 3)")
+    assert _single_problem(dataclasses.replace(model, version=4)) == (
+        "tiny.tflite: TFLite schema version 4 is newer than the schema 3 this tool reads; convert the "
+        "model with a TensorFlow release that writes schema 3")
+
+
+@pytest.mark.parametrize("version", [0, 1, 2])
+def test_an_older_schema_version_is_read_as_schema_3_as_tflite_micro_does(version):
+    """TFLite Micro checks no version number: a model whose header says 0, 1 or 2 runs (issue 13)."""
+    from tflite_writer import OpSpec, TensorSpec, write_model
+
+    q = dict(scale=(0.1,), zero_point=(0,))
+    data = write_model([TensorSpec((4,), **q, name="x"), TensorSpec((4,), **q, name="y")],
+                       [OpSpec("RELU", (0,), (1,))], (0,), (1,), version=version)
+    model = read_model(data, "old.tflite")
+    assert model.version == version
+    verify_model(model)  # raises on any problem
 
 
 def test_missing_operator_code_is_rejected():

@@ -86,7 +86,7 @@ def _operator_code(builder: flatbuffers.Builder, name: str) -> int:
     return _table(builder, 4, fields + ([("offset", 1, custom_code)] if custom else []))
 
 
-def write_model(tensors: list[TensorSpec], ops: list[OpSpec], inputs, outputs) -> bytes:
+def write_model(tensors: list[TensorSpec], ops: list[OpSpec], inputs, outputs, version: int = 3) -> bytes:
     builder = flatbuffers.Builder(1024)
     builder.ForceDefaults(True)  # write every field given, even when it equals the schema default
     buffers = [_table(builder, 3, [])]  # buffer 0: empty, by convention
@@ -138,7 +138,7 @@ def write_model(tensors: list[TensorSpec], ops: list[OpSpec], inputs, outputs) -
                                    ("offset", 1, _vector(builder, inputs, np.int32)),
                                    ("offset", 2, _vector(builder, outputs, np.int32)),
                                    ("offset", 3, offsets(op_tables))])
-    model = _table(builder, 8, [("PrependUint32Slot", 0, 3), ("offset", 1, offsets(codes)),
+    model = _table(builder, 8, [("PrependUint32Slot", 0, version), ("offset", 1, offsets(codes)),
                                 ("offset", 2, offsets([subgraph])), ("offset", 4, offsets(buffers))])
     builder.Finish(model, file_identifier=b"TFL3")
     return bytes(builder.Output())

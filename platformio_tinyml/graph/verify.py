@@ -41,9 +41,12 @@ def model_problems(model: Model) -> list[str]:
     if model.file_identifier != FILE_IDENTIFIER:
         return [not_a_model_message(model.source, model.file_identifier)]
     problems = []
-    if model.version != SCHEMA_VERSION:
-        problems.append(f"{model.source}: TFLite schema version {model.version} is not "
-                        f"supported (expected {SCHEMA_VERSION})")
+    if model.version > SCHEMA_VERSION:
+        # Older version numbers are read as schema 3, as TFLite Micro reads them (it checks none;
+        # the structure checks below still hold); a newer one is a schema this tool does not know.
+        problems.append(f"{model.source}: TFLite schema version {model.version} is newer than the "
+                        f"schema {SCHEMA_VERSION} this tool reads; convert the model with a TensorFlow "
+                        "release that writes schema 3")
     if not model.subgraphs:
         problems.append(corrupt_message(model.source, "the model has no subgraphs"))
     for entry in model.metadata:
