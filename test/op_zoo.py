@@ -890,6 +890,16 @@ def add_add_n(zoo: ZooBuilder, count: int) -> None:
     zoo.op("ADD_N", inputs, zoo.activation_tensor(shape, quant[0] * float(rng.uniform(1.0, count))), "AddNOptions")
 
 
+def add_gather_nd(zoo: ZooBuilder, tuple_length: int) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(tuple_length, 4)), 2, 5)
+    count = random_shape(rng, int(rng.integers(1, 3)), 1, 4)
+    indices = np.stack([rng.integers(0, shape[d], size=count) for d in range(tuple_length)], axis=-1)
+    x = zoo.graph_input(shape)
+    out = tuple(count) + tuple(shape[tuple_length:])
+    zoo.op("GATHER_ND", (x, int32_constant(zoo, indices)), _same_quant_output(zoo, x, out), "GatherNdOptions")
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -946,4 +956,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_transpose_conv(zoo, padding, per_channel, with_bias, activation)
     for count in (2, 3, 4):
         add_add_n(zoo, count)
+    for tuple_length in (1, 2, 3):
+        add_gather_nd(zoo, tuple_length)
     return zoo.model()

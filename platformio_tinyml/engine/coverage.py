@@ -39,6 +39,7 @@ KERNELS: dict[str, str] = {
     "FILL": "ours",
     "FULLY_CONNECTED": "CMSIS-NN; ours for one row of per-channel weights on the DSP cores",
     "GATHER": "ours",
+    "GATHER_ND": "ours (constant indices, flattened at build time)",
     "L2_NORMALIZATION": "ours",
     "MAXIMUM": "ours",
     "MAX_POOL_2D": "CMSIS-NN",

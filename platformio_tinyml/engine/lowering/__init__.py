@@ -16,8 +16,8 @@ from ..row_groups import find_row_groups
 from ..table_groups import find_table_groups
 from .batch_matmul import lower_batch_matmul
 from .conv_2d import lower_conv_2d
-from .data_movement import (lower_concatenation, lower_gather, lower_pack, lower_pad, lower_slice, lower_split,
-                            lower_strided_slice, lower_transpose)
+from .data_movement import (lower_concatenation, lower_gather, lower_gather_nd, lower_pack, lower_pad, lower_slice,
+                            lower_split, lower_strided_slice, lower_transpose)
 from .depthwise_conv_2d import lower_depthwise_conv_2d
 from .elementwise import (COMPARISONS, lower_binary, lower_comparison, lower_div, lower_extremum, lower_prelu,
                           lower_select)
@@ -70,6 +70,7 @@ LOWERINGS = {
     "CAST": lower_cast,
     "TRANSPOSE_CONV": lower_transpose_conv,
     "ADD_N": lower_add_n,
+    "GATHER_ND": lower_gather_nd,
     "REDUCE_MAX": lower_reduce,
     "REDUCE_MIN": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,

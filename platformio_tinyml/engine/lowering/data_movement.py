@@ -1,8 +1,8 @@
 """Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8):
 TRANSPOSE (permuted input strides), STRIDED_SLICE and SLICE (scaled strides from a start offset),
 CONCATENATION and PACK (each input into its place), SPLIT, SPLIT_V and UNPACK (each output from its
-place), PAD / PADV2 (a fill, then the input into the middle); GATHER and EMBEDDING_LOOKUP
-(tinyml_gather_s8). Like
+place), PAD / PADV2 (a fill, then the input into the middle); GATHER, EMBEDDING_LOOKUP and GATHER_ND
+with constant indices (tinyml_gather_s8). Like
 TFLite Micro, none of them requantizes."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
-from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
+from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, checked, constant_ints, contiguous_strides, describe, elements,
                        input_tensor, output_tensor, per_tensor_quantization, run_time)
@@ -331,3 +331,34 @@ def lower_gather(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
                                    output=tensor_ref(y), outer=outer, axis_size=axis_size, inner=inner, count=count),
         reads=reads, writes=(y.index,), constants=constants,
         summary=f"{describe(params)}[{describe(indices)}] along axis {axis} -> {describe(y)}")
+
+
+def lower_gather_nd(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """GATHER_ND with constant indices: each index tuple (the last axis of indices, k long) picks a
+    slice of params; with params seen as [prod(shape[:k])][slice], that is GATHER along axis 0 by the
+    tuples' flat indices, computed at build time (a table in flash)."""
+    params = input_tensor(graph, op, 0, "params")
+    indices = input_tensor(graph, op, 1, "indices", dtypes=("int32",))
+    y = output_tensor(graph, op)
+    if indices.data is None:
+        raise OpNotSupported(f"its indices '{indices.name}' are computed at run time (the engine takes constant ones)")
+    tuples = np.asarray(indices.data).reshape(-1, indices.shape[-1] if indices.shape else 1)
+    k = tuples.shape[1]
+    if not indices.shape or k > len(params.shape):
+        raise OpNotSupported(f"indices {list(indices.shape)} do not index params {list(params.shape)}")
+    expected = tuple(indices.shape[:-1]) + tuple(params.shape[k:])
+    if expected != tuple(y.shape):
+        raise OpNotSupported(f"output {list(y.shape)} is not {list(expected)}")
+    if np.any((tuples < 0) | (tuples >= np.array(params.shape[:k]))):
+        raise OpNotSupported(f"a constant index is outside params {list(params.shape)}")
+    flat = tuples @ np.array(contiguous_strides(tuple(params.shape[:k])), dtype=np.int64)
+    table = ConstTable(f"op{op.index}_flat_indices", "int32_t", tuple(int(v) for v in flat))
+    reads, constants = _operand_io([params])
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_gather_s8",
+        arguments=kernel_arguments("tinyml_gather_s8", params=tensor_ref(params), indices=table.name,
+                                   output=tensor_ref(y), outer=1,
+                                   axis_size=int(np.prod(params.shape[:k], dtype=np.int64)),
+                                   inner=int(np.prod(params.shape[k:], dtype=np.int64)), count=len(flat)),
+        reads=reads, writes=(y.index,), constants=constants + (indices.index,), tables=(table,),
+        summary=f"{describe(params)}[{len(flat)} index tuples of {k}] -> {describe(y)}")
