@@ -402,7 +402,7 @@ def refuse_what_conversion_cannot_change(model: Model, options: Options) -> None
     if any(op.startswith("CUSTOM:") for op in op_census(graph)):
         from .engine import supported_ops  # the engine's tables, only when needed
 
-        check_ops(model, supported_ops(), options.runtime, options.model_text)
+        check_ops(model, supported_ops(model), options.runtime, options.model_text)
     int16 = [t.name or f"tensor {i}" for i, t in enumerate(graph.tensors) if t.dtype == "int16" and t.data is None]
     if int16:
         raise ConversionError(
@@ -475,7 +475,7 @@ def check_runtime_support(model: Model, options: Options, emit: Callable[[str], 
     from .engine import supported_ops
 
     with stage(f"ops checked against runtime '{options.runtime}'", emit):
-        check_ops(model, supported_ops(), options.runtime, options.model_text)
+        check_ops(model, supported_ops(model), options.runtime, options.model_text)
 
 
 def check_reference_runs(int8: Int8Model, options: Options, emit: Callable[[str], None]) -> None:

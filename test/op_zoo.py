@@ -408,13 +408,17 @@ def add_float_div(zoo: ZooBuilder, shapes=None) -> None:
     zoo.op("QUANTIZE", (fy,), y)
 
 
-def add_float_unary(zoo: ZooBuilder, opcode: str) -> None:
-    """DEQUANTIZE -> op on float32 -> QUANTIZE (linear attention's ELU feature map)."""
+def add_float_unary(zoo: ZooBuilder, opcode: str, float_output: bool = False) -> None:
+    """DEQUANTIZE -> op on float32 -> QUANTIZE (linear attention's ELU feature map); with float_output
+    the op's float32 result is the graph's output (its table holds NaN where LOG or SQRT has none)."""
     rng = zoo.rng
     shape = random_shape(rng, int(rng.integers(1, 5)))
     x = zoo.graph_input(shape)
     fx, fy = zoo.tensor(TensorSpec(shape, "float32")), zoo.tensor(TensorSpec(shape, "float32"))
     zoo.ops.append(OpSpec("DEQUANTIZE", (x,), (fx,)))
+    if float_output:
+        zoo.op(opcode, (fx,), fy)
+        return
     zoo.ops.append(OpSpec(opcode, (fx,), (fy,)))
     y = zoo.activation_tensor(shape)
     zoo.op("QUANTIZE", (fy,), y)
@@ -958,4 +962,8 @@ def more_ops_zoo(seed: int) -> bytes:
         add_add_n(zoo, count)
     for tuple_length in (1, 2, 3):
         add_gather_nd(zoo, tuple_length)
+    for opcode in ("CEIL", "COS", "EXP", "FLOOR", "LOG", "ROUND", "SIN", "SQRT", "SQUARE"):
+        add_float_unary(zoo, opcode)
+    for opcode in ("LOG", "SQRT", "EXP"):
+        add_float_unary(zoo, opcode, float_output=True)
     return zoo.model()

@@ -12,25 +12,26 @@ from tflite_writer import OpSpec, TensorSpec, write_model
 def test_supported_ops():
     assert supported_ops() == {
         "ABS", "ADD", "ADD_N", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_MATMUL", "BATCH_TO_SPACE_ND",
-        "BROADCAST_TO", "CAST", "CONCATENATION", "CONV_2D", "CUMSUM", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
-        "DEQUANTIZE", "DIV", "ELU", "EMBEDDING_LOOKUP", "EQUAL", "EXPAND_DIMS", "FILL", "FULLY_CONNECTED",
-        "GATHER", "GATHER_ND", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "L2_NORMALIZATION", "LEAKY_RELU",
-        "LESS", "LESS_EQUAL", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL",
-        "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RELU",
-        "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "REVERSE_V2", "RSQRT",
-        "SELECT_V2", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V",
-        "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE",
-        "TRANSPOSE_CONV", "UNPACK", "ZEROS_LIKE"}
+        "BROADCAST_TO", "CAST", "CEIL", "CONCATENATION", "CONV_2D", "COS", "CUMSUM", "DEPTHWISE_CONV_2D",
+        "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU", "EMBEDDING_LOOKUP", "EQUAL", "EXP", "EXPAND_DIMS",
+        "FILL", "FLOOR", "FULLY_CONNECTED", "GATHER", "GATHER_ND", "GREATER", "GREATER_EQUAL", "HARD_SWISH",
+        "L2_NORMALIZATION", "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOG", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D",
+        "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU",
+        "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR",
+        "RESIZE_NEAREST_NEIGHBOR", "REVERSE_V2", "ROUND", "RSQRT", "SELECT_V2", "SIN", "SLICE", "SOFTMAX",
+        "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE",
+        "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV", "UNPACK",
+        "ZEROS_LIKE"}
 
 
 def model_with_problems() -> bytes:
     q = dict(scale=(0.1,), zero_point=(0,))
-    tensors = [TensorSpec((1, 8), **q, name="x"), TensorSpec((1, 8), **q, name="floor_1"),
-               TensorSpec((1, 8), **q, name="floor_2"), TensorSpec((1, 8), "float32", name="float_in"),
+    tensors = [TensorSpec((1, 8), **q, name="x"), TensorSpec((1, 8), **q, name="sign_1"),
+               TensorSpec((1, 8), **q, name="sign_2"), TensorSpec((1, 8), "float32", name="float_in"),
                TensorSpec((1, 8), "float32", name="float_softmax"),
                TensorSpec((1, 8), **q, name="y"), TensorSpec((1, 8), **q, name="z"),
                TensorSpec((1, 3), **q, name="w", data=np.ones((1, 3), np.int8))]
-    ops = [OpSpec("FLOOR", (0,), (1,)), OpSpec("FLOOR", (1,), (2,)),
+    ops = [OpSpec("SIGN", (0,), (1,)), OpSpec("SIGN", (1,), (2,)),
            OpSpec("SOFTMAX", (3,), (4,), "SoftmaxOptions", {"beta": 1.0}),
            OpSpec("ADD", (0, 7), (5,), "AddOptions", {"fused_activation_function": "NONE"}),
            OpSpec("SOFTMAX", (5,), (6,), "SoftmaxOptions", {"beta": 1.0})]
@@ -43,7 +44,7 @@ def test_every_problem_is_named_with_its_op_count_and_tensors(tmp_path):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
     message = str(raised.value)
     assert message.startswith("bad.tflite: the int8 engine cannot run this model:")
-    assert "FLOOR (2 times: op 0, 1; output 'floor_1', 'floor_2'): the engine has no kernel for this op" in message
+    assert "SIGN (2 times: op 0, 1; output 'sign_1', 'sign_2'): the engine has no kernel for this op" in message
     assert "SOFTMAX (once: op 2; output 'float_softmax'): input tensor 'float_in' is float32" in message
     assert "ADD (once: op 3; output 'y'): [1, 3] does not broadcast to [1, 8]" in message
     assert "SOFTMAX (once: op 4; output 'z'): output 'z' has scale" in message
@@ -120,3 +121,13 @@ def test_a_transpose_conv_to_a_size_its_input_does_not_make_is_named(tmp_path):
     data = write_model(tensors, [OpSpec("TRANSPOSE_CONV", (0, 1, 2), (3,), "TransposeConvOptions", options)], (2,), (3,))
     with pytest.raises(UnsupportedModelError, match="TRANSPOSE_CONV .*does not take input 4x4 to output 10x8"):
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
+
+
+def test_an_int8_exp_is_not_counted_as_supported():
+    """TFLite Micro runs EXP on float32 only; a converter's int8 EXP is named by the op check."""
+    from platformio_tinyml.engine import supported_ops
+
+    q = dict(scale=(0.1,), zero_point=(0,))
+    int8_exp = write_model([TensorSpec((4,), **q, name="x"), TensorSpec((4,), **q, name="e")],
+                           [OpSpec("EXP", (0,), (1,))], (0,), (1,))
+    assert "EXP" in supported_ops() and "EXP" not in supported_ops(read_model(int8_exp))

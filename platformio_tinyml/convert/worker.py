@@ -174,8 +174,9 @@ def check_candidate(job: Job, candidate: FloatModel, previous: FloatCheck | None
 def check_runtime_ops(job: Job, data: bytes, checked: FloatCheck) -> None:
     """Before TFLite Micro's reference runs the int8 model (it cannot run some of the ops our
     runtime lacks, such as int8 EXP): a refused op is named with the source layer it came from."""
-    supported = supported_ops()
-    check_ops(read_model(data), supported, job.options.runtime, job.options.model_text,
+    model = read_model(data)
+    supported = supported_ops(model)
+    check_ops(model, supported, job.options.runtime, job.options.model_text,
               refused_op_layers(job.source_format, job.options.model, checked.float_tflite, data, supported,
                                 first_sample(checked.reference.samples.arrays)))
 

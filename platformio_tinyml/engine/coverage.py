@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .lowering import LOWERINGS
 from .lowering.elementwise import COMPARISONS
-from .lowering.lut import TABLE_OPS
+from .lowering.lut import FLOAT_ISLAND_OPS, TABLE_OPS
 
 _TABLE = "ours: a 256-entry table computed at build time by TFLite Micro's reference"
 _ALIAS = "none: the output aliases the input"
@@ -76,13 +76,16 @@ KERNELS: dict[str, str] = {
     "ZEROS_LIKE": "ours",
     **{opcode: "ours" for opcode in COMPARISONS},
     **{opcode: _TABLE for opcode in TABLE_OPS if opcode != "QUANTIZE"},
+    **{opcode: "ours: after a DEQUANTIZE, a 256-entry float table computed at build time by TFLite Micro's "
+               "reference (with a QUANTIZE after it, one int8 table)" for opcode in FLOAT_ISLAND_OPS},
     "QUANTIZE": "ours (from float32); int8 to int8 by " + _TABLE.removeprefix("ours: "),
 }
 
 # The types an op runs in where they are not int8 in, int8 out.
 TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "CAST": "int8 -> float32, int16, int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
          "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS},
-         "SELECT_V2": "bool ? int8 : int8"}
+         "SELECT_V2": "bool ? int8 : int8",
+         **{opcode: "float32, of a DEQUANTIZE of int8" for opcode in FLOAT_ISLAND_OPS}}
 
 # Ops the engine runs with int16 activations (int16x8 models): none yet.
 INT16_OPS: frozenset[str] = frozenset()

@@ -177,12 +177,17 @@ def _reads_back(text: str, single: np.float32) -> bool:
 def c_float(value: float) -> str:
     """A float literal that is exactly the single-precision value: the shortest decimal that reads
     back as it (9 significant digits where that would not survive a compiler reading the literal as
-    a double first), e.g. 0.003921569f. Infinities are GCC/Clang's __builtin_inff()."""
+    a double first), e.g. 0.003921569f. Infinities are GCC/Clang's __builtin_inff(), the default quiet
+    NaN (what logf and sqrtf give outside their domain) __builtin_nanf(""), either sign."""
     single = np.float32(value)
     if math.isinf(single):
         return "__builtin_inff()" if single > 0 else "-__builtin_inff()"
     if math.isnan(single):
-        raise ValueError("a NaN has no exact C float literal")
+        bits = int(single.view(np.uint32))
+        if bits & 0x7FFFFFFF != 0x7FC00000:
+            raise ValueError(f"the NaN 0x{bits:08x} has no C float literal (only the default quiet NaN)")
+        return '-__builtin_nanf("")' if bits >> 31 else '__builtin_nanf("")'
+
     text = str(single)
     if not _reads_back(text, single):
         text = f"{float(single):.9g}"

@@ -16,8 +16,8 @@ from ..graph import Graph, Operator
 from .op_groups import OpGroup, find_groups
 
 # Ops whose every output element depends on the input elements at its own position only.
-UNARY_OPS = ("ABS", "DEQUANTIZE", "ELU", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "NEG", "QUANTIZE", "RELU",
-             "RELU6", "RSQRT", "TANH")
+UNARY_OPS = ("ABS", "CEIL", "COS", "DEQUANTIZE", "ELU", "EXP", "FLOOR", "HARD_SWISH", "LEAKY_RELU", "LOG",
+             "LOGISTIC", "NEG", "QUANTIZE", "RELU", "RELU6", "ROUND", "RSQRT", "SIN", "SQRT", "SQUARE", "TANH")
 BINARY_OPS = ("ADD", "DIV", "MUL", "PRELU", "SQUARED_DIFFERENCE", "SUB")
 # A lone op already run through a 256-entry table of its own gains nothing from grouping.
 ALREADY_TABLES = ("ABS", "ELU", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "QUANTIZE", "RELU", "RELU6", "RSQRT",

@@ -37,6 +37,7 @@ def _own_options(opcode: str) -> str:
 
 
 _BINARY = dict(same_type=(0, 1))
+_FLOAT_UNARY = ("CEIL", "COS", "EXP", "FLOOR", "LOG", "ROUND", "SIN", "SQRT", "SQUARE")  # float32 in TFLite Micro
 _COMPARISONS = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")
 _UNARY_TABLE = ("ABS", "ELU", "HARD_SWISH", "LOGISTIC", "RELU", "RELU6", "RSQRT", "TANH")
 
@@ -101,11 +102,12 @@ OP_RULES: dict[str, OpRule] = {
     "RESIZE_BILINEAR": _rule(2, 2, "ResizeBilinearOptions"),
     "LEAKY_RELU": _rule(1, 1, "LeakyReluOptions"),
     **{opcode: _rule(1, 1, _own_options(opcode), same_type=()) for opcode in _UNARY_TABLE},
+    **{opcode: _rule(1, 1, _own_options(opcode)) for opcode in _FLOAT_UNARY},
 }
 
 # Ops computing one output element per element: the output has input 0's shape, or the broadcast of
 # inputs 0 and 1 (see elementwise_checks).
-UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
+UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, *_FLOAT_UNARY, "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
 BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "PRELU",
                                 *_COMPARISONS})
 

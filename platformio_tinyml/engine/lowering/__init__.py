@@ -22,7 +22,8 @@ from .depthwise_conv_2d import lower_depthwise_conv_2d
 from .elementwise import (COMPARISONS, lower_binary, lower_comparison, lower_div, lower_extremum, lower_prelu,
                           lower_select)
 from .fully_connected import lower_fully_connected
-from .lut import TABLE_OPS, lower_cast, lower_dequantize, lower_neg, lower_table_op
+from .lut import (FLOAT_ISLAND_OPS, TABLE_OPS, lower_cast, lower_dequantize, lower_dequantized_table_op, lower_neg,
+                  lower_table_op)
 from .operands import OpNotSupported, operand_problem
 from .pooling import lower_pool_2d
 from .rearrange import (lower_batch_to_space_nd, lower_broadcast_to, lower_depth_to_space, lower_fill,
@@ -94,6 +95,7 @@ LOWERINGS = {
     "TRANSPOSE": lower_transpose,
     "UNPACK": lower_split,
     **{opcode: lower_table_op for opcode in TABLE_OPS},
+    **{opcode: lower_dequantized_table_op for opcode in FLOAT_ISLAND_OPS},
 }
 
 

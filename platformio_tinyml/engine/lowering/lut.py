@@ -14,6 +14,9 @@ from ..symbols import tensor_ref
 from .operands import (OpNotSupported, checked, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, run_time)
 
+# Ops TFLite Micro runs on float32 only: in an int8 model they come as DEQUANTIZE -> op (-> QUANTIZE)
+# islands, each output a function of one int8 value, so they are tables too (lower_dequantized_table_op).
+FLOAT_ISLAND_OPS = ("CEIL", "COS", "EXP", "FLOOR", "LOG", "ROUND", "SIN", "SQRT", "SQUARE")
 # int8 -> int8 ops whose every output depends on one input element only.
 TABLE_OPS = ("ABS", "ELU", "HARD_SWISH", "LEAKY_RELU", "LOGISTIC", "QUANTIZE", "RELU", "RELU6", "RSQRT",
              "TANH")
