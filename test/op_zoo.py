@@ -966,4 +966,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_float_unary(zoo, opcode)
     for opcode in ("LOG", "SQRT", "EXP"):
         add_float_unary(zoo, opcode, float_output=True)
+    shape = random_shape(zoo.rng, 3, 1, 6)
+    zoo.op("SHAPE", (zoo.graph_input(shape),), zoo.tensor(TensorSpec((3,), "int32")), "ShapeOptions")
     return zoo.model()

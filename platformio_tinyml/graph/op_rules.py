@@ -61,6 +61,7 @@ OP_RULES: dict[str, OpRule] = {
     "CAST": _rule(1, 1, "CastOptions", same_type=()),
     "ADD_N": _rule(2, MANY, "AddNOptions"),
     "GATHER_ND": _rule(2, 2, "GatherNdOptions"),
+    "SHAPE": _rule(1, 1, "ShapeOptions", same_type=()),
     "TRANSPOSE_CONV": _rule(3, 4, "TransposeConvOptions", optional=(3,), required=True, same_type=(2,)),
     "AVERAGE_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),
     "MAX_POOL_2D": _rule(1, 1, "Pool2DOptions", required=True),

@@ -29,7 +29,7 @@ from .pooling import lower_pool_2d
 from .rearrange import (lower_batch_to_space_nd, lower_broadcast_to, lower_depth_to_space, lower_fill,
                         lower_mirror_pad, lower_reverse, lower_space_to_batch_nd, lower_space_to_depth, lower_zeros_like)
 from .reduce import lower_add_n, lower_arg_extremum, lower_cumsum, lower_l2_normalization, lower_reduce
-from .reshape import lower_reshape
+from .reshape import lower_reshape, lower_shape
 from .resize import lower_resize
 from .softmax import lower_softmax
 from .row_group import lower_row_group
@@ -72,6 +72,7 @@ LOWERINGS = {
     "TRANSPOSE_CONV": lower_transpose_conv,
     "ADD_N": lower_add_n,
     "GATHER_ND": lower_gather_nd,
+    "SHAPE": lower_shape,
     "REDUCE_MAX": lower_reduce,
     "REDUCE_MIN": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,

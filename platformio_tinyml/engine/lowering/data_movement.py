@@ -360,5 +360,5 @@ def lower_gather_nd(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
                                    output=tensor_ref(y), outer=1,
                                    axis_size=int(np.prod(params.shape[:k], dtype=np.int64)),
                                    inner=int(np.prod(params.shape[k:], dtype=np.int64)), count=len(flat)),
-        reads=reads, writes=(y.index,), constants=constants + (indices.index,), tables=(table,),
+        reads=reads, writes=(y.index,), constants=constants, tables=(table,),
         summary=f"{describe(params)}[{len(flat)} index tuples of {k}] -> {describe(y)}")
