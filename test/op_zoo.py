@@ -904,6 +904,20 @@ def add_gather_nd(zoo: ZooBuilder, tuple_length: int) -> None:
     zoo.op("GATHER_ND", (x, int32_constant(zoo, indices)), _same_quant_output(zoo, x, out), "GatherNdOptions")
 
 
+def add_logical(zoo: ZooBuilder, opcode: str) -> None:
+    """LOGICAL_AND / LOGICAL_OR of two comparisons (the second along the last axis, broadcast), or
+    LOGICAL_NOT of one, computed in the model (no bool graph inputs)."""
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 5)
+    conditions = []
+    for cond_shape, comparison in ((shape, "LESS"), (shape[-1:], "GREATER"))[:1 if opcode == "LOGICAL_NOT" else 2]:
+        a, b = zoo.graph_input(cond_shape), zoo.graph_input(cond_shape)
+        conditions.append(zoo.tensor(TensorSpec(tuple(cond_shape), "bool")))
+        zoo.ops.append(OpSpec(comparison, (a, b), (conditions[-1],), comparison.title() + "Options", {}))
+    options_type = "".join(part.title() for part in opcode.split("_")) + "Options"
+    zoo.op(opcode, conditions, zoo.tensor(TensorSpec(tuple(shape), "bool")), options_type)
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -968,4 +982,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_float_unary(zoo, opcode, float_output=True)
     shape = random_shape(zoo.rng, 3, 1, 6)
     zoo.op("SHAPE", (zoo.graph_input(shape),), zoo.tensor(TensorSpec((3,), "int32")), "ShapeOptions")
+    for opcode in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
+        add_logical(zoo, opcode)
     return zoo.model()

@@ -8,7 +8,7 @@ it), so the table cannot list an op the engine does not run, nor leave one out.
 from __future__ import annotations
 
 from .lowering import LOWERINGS
-from .lowering.elementwise import COMPARISONS
+from .lowering.elementwise import COMPARISONS, LOGICAL_OPS
 from .lowering.lut import FLOAT_ISLAND_OPS, TABLE_OPS
 
 _TABLE = "ours: a 256-entry table computed at build time by TFLite Micro's reference"
@@ -75,7 +75,7 @@ KERNELS: dict[str, str] = {
     "TRANSPOSE_CONV": "ours",
     "UNPACK": "ours",
     "ZEROS_LIKE": "ours",
-    **{opcode: "ours" for opcode in COMPARISONS},
+    **{opcode: "ours" for opcode in (*COMPARISONS, *LOGICAL_OPS)},
     **{opcode: _TABLE for opcode in TABLE_OPS if opcode != "QUANTIZE"},
     **{opcode: "ours: after a DEQUANTIZE, a 256-entry float table computed at build time by TFLite Micro's "
                "reference (with a QUANTIZE after it, one int8 table)" for opcode in FLOAT_ISLAND_OPS},
@@ -86,6 +86,7 @@ KERNELS: dict[str, str] = {
 TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "CAST": "int8 -> float32, int16, int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
          "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS},
          "SELECT_V2": "bool ? int8 : int8", "SHAPE": "any -> int32",
+         **{opcode: "bool" for opcode in LOGICAL_OPS},
          **{opcode: "float32, of a DEQUANTIZE of int8" for opcode in FLOAT_ISLAND_OPS}}
 
 # Ops the engine runs with int16 activations (int16x8 models): none yet.

@@ -66,6 +66,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_div_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_compare_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_select_s8": ("dims", "input1", "input2", "output"),
+    "tinyml_logical_b8": ("dims", "input1", "input2", "output", "operation"),
     "tinyml_arg_extremum_s8": ("input", "output", "outer", "axis_size", "inner", "maximum"),
     "tinyml_l2_normalization_s8": ("input", "output", "rows", "depth", "input_zero_point"),
     "tinyml_cumsum_s8": ("params", "input", "output", "outer", "axis_size", "inner"),

@@ -52,6 +52,9 @@ OP_RULES: dict[str, OpRule] = {
     "PRELU": _rule(2, 2, "NONE", **_BINARY),
     **{opcode: _rule(2, 2, _own_options(opcode), same_type=()) for opcode in _COMPARISONS},
     "SELECT_V2": _rule(3, 3, "SelectV2Options", same_type=(1, 2)),
+    "LOGICAL_AND": _rule(2, 2, "LogicalAndOptions", **_BINARY),
+    "LOGICAL_OR": _rule(2, 2, "LogicalOrOptions", **_BINARY),
+    "LOGICAL_NOT": _rule(1, 1, "LogicalNotOptions"),
     "L2_NORMALIZATION": _rule(1, 1, "L2NormOptions"),
     "CUMSUM": _rule(2, 2, "CumsumOptions"),
     "BROADCAST_TO": _rule(2, 2, "BroadcastToOptions"),
@@ -108,9 +111,9 @@ OP_RULES: dict[str, OpRule] = {
 
 # Ops computing one output element per element: the output has input 0's shape, or the broadcast of
 # inputs 0 and 1 (see elementwise_checks).
-UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, *_FLOAT_UNARY, "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
+UNARY_ELEMENTWISE = frozenset({*_UNARY_TABLE, *_FLOAT_UNARY, "LOGICAL_NOT", "SOFTMAX", "LEAKY_RELU", "NEG", "QUANTIZE", "DEQUANTIZE"})
 BINARY_ELEMENTWISE = frozenset({"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "PRELU",
-                                *_COMPARISONS})
+                                "LOGICAL_AND", "LOGICAL_OR", *_COMPARISONS})
 
 # Ops that convolve: (weights position, bias position, the filter dimension TFLite Micro quantizes
 # per channel along). Their weights and bias types follow the input's (see WEIGHT_TYPES).

@@ -19,8 +19,8 @@ from .conv_2d import lower_conv_2d
 from .data_movement import (lower_concatenation, lower_gather, lower_gather_nd, lower_pack, lower_pad, lower_slice,
                             lower_split, lower_strided_slice, lower_transpose)
 from .depthwise_conv_2d import lower_depthwise_conv_2d
-from .elementwise import (COMPARISONS, lower_binary, lower_comparison, lower_div, lower_extremum, lower_prelu,
-                          lower_select)
+from .elementwise import (COMPARISONS, LOGICAL_OPS, lower_binary, lower_comparison, lower_div, lower_extremum,
+                          lower_logical, lower_prelu, lower_select)
 from .fully_connected import lower_fully_connected
 from .lut import (FLOAT_ISLAND_OPS, TABLE_OPS, lower_cast, lower_dequantize, lower_dequantized_table_op, lower_neg,
                   lower_table_op)
@@ -62,6 +62,7 @@ LOWERINGS = {
     "PRELU": lower_prelu,
     **{opcode: lower_comparison for opcode in COMPARISONS},
     "SELECT_V2": lower_select,
+    **{opcode: lower_logical for opcode in LOGICAL_OPS},
     "L2_NORMALIZATION": lower_l2_normalization,
     "CUMSUM": lower_cumsum,
     "BROADCAST_TO": lower_broadcast_to,

@@ -297,6 +297,21 @@ def lower_select(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         locals=(LocalConst("tinyml_copy_dims", "else_dims", copy), LocalConst("tinyml_broadcast_dims", "dims", dims)))
 
 
+LOGICAL_OPS = {"LOGICAL_AND": "TINYML_LOGICAL_AND", "LOGICAL_OR": "TINYML_LOGICAL_OR",
+               "LOGICAL_NOT": "TINYML_LOGICAL_NOT"}
+
+
+def lower_logical(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """LOGICAL_AND, LOGICAL_OR (broadcasting) and LOGICAL_NOT of bool tensors."""
+    a = input_tensor(graph, op, 0, "first", dtypes=("bool",))
+    b = a if op.opcode == "LOGICAL_NOT" else input_tensor(graph, op, 1, "second", dtypes=("bool",))
+    y = output_tensor(graph, op, dtypes=("bool",))
+    summary = (f"not {describe(a)}" if op.opcode == "LOGICAL_NOT"
+               else f"{describe(a)} {op.opcode.removeprefix('LOGICAL_').lower()} {describe(b)}")
+    return _broadcast_call(op, "tinyml_logical_b8", a, b, y, f"{summary} -> {describe(y)}",
+                           operation=LOGICAL_OPS[op.opcode])
+
+
 def lower_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """MAXIMUM, MINIMUM: on the raw int8 values, broadcasting, as TFLite Micro's reference (which
     reads no quantization: a converter gives inputs and output the same)."""

@@ -164,6 +164,17 @@ int32_t tinyml_compare_s8(const tinyml_compare_params *params, const tinyml_broa
 int32_t tinyml_select_s8(const tinyml_broadcast_dims *dims, const uint8_t *input1, const int8_t *input2,
                          int8_t *output);
 
+/* LOGICAL_AND, LOGICAL_OR of two bool tensors with broadcasting, and LOGICAL_NOT of input1 (input2
+ * then unused: pass input1 again); bool bytes are 0 or 1. */
+typedef enum {
+    TINYML_LOGICAL_AND = 0,
+    TINYML_LOGICAL_OR = 1,
+    TINYML_LOGICAL_NOT = 2,
+} tinyml_logical_op;
+
+int32_t tinyml_logical_b8(const tinyml_broadcast_dims *dims, const uint8_t *input1, const uint8_t *input2,
+                          uint8_t *output, int32_t operation);
+
 /* ADD of a run-time input and a constant whose terms, TFLite's scaled input2 (or minus it, for a
  * SUB), were computed at build time: output[i] from input[i] (the params' input1) and
  * scaled_constant[i % period]. `size` is a multiple of `period`. */

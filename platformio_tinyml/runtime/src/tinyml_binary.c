@@ -1,7 +1,8 @@
 /* ADD, SUB, MUL and SQUARED_DIFFERENCE on int8 with broadcasting (and MAXIMUM, MINIMUM, PRELU, DIV,
- * the comparisons and SELECT_V2), as TFLite Micro's reference integer kernels compute each element. On Helium cores an innermost run whose inputs are
- * contiguous or broadcast (stride 1 or 0) is computed four elements a vector, with CMSIS-NN's
- * vector forms of the same fixed-point steps (TFLite Micro's double rounding). */
+ * the comparisons, SELECT_V2 and the logical ops), as TFLite Micro's reference integer kernels
+ * compute each element. On Helium cores an innermost run whose inputs are contiguous or broadcast
+ * (stride 1 or 0) is computed four elements a vector, with CMSIS-NN's vector forms of the same
+ * fixed-point steps (TFLite Micro's double rounding). */
 #include "arm_nnsupportfunctions.h"
 #include "tinyml_elements.h"
 
@@ -272,6 +273,26 @@ int32_t tinyml_select_s8(const tinyml_broadcast_dims *dims, const uint8_t *input
             if (condition[i * run.stride1]) {
                 *output = chosen[i * run.stride2];
             }
+        }
+    } while (tinyml_broadcast_next(dims, index, &run));
+    return TINYML_KERNEL_OK;
+}
+
+int32_t tinyml_logical_b8(const tinyml_broadcast_dims *dims, const uint8_t *input1, const uint8_t *input2,
+                          uint8_t *output, int32_t operation)
+{
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run) || operation < TINYML_LOGICAL_AND || operation > TINYML_LOGICAL_NOT) {
+        return TINYML_KERNEL_ERROR;
+    }
+    do {
+        const uint8_t *a = input1 + run.offset1, *b = input2 + run.offset2;
+        for (int32_t i = 0; i < run.inner; i++) {
+            const int x1 = a[i * run.stride1] != 0, x2 = b[i * run.stride2] != 0;
+            *output++ = (uint8_t)(operation == TINYML_LOGICAL_AND  ? x1 && x2
+                                  : operation == TINYML_LOGICAL_OR ? x1 || x2
+                                                                   : !x1);
         }
     } while (tinyml_broadcast_next(dims, index, &run));
     return TINYML_KERNEL_OK;
