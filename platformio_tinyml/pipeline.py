@@ -403,7 +403,9 @@ def refuse_what_conversion_cannot_change(model: Model, options: Options) -> None
         from .engine import supported_ops  # the engine's tables, only when needed
 
         check_ops(model, supported_ops(model), options.runtime, options.model_text)
-    int16 = [t.name or f"tensor {i}" for i, t in enumerate(graph.tensors) if t.dtype == "int16" and t.data is None]
+    # Quantized int16 activations; a CAST's int16 output has no quantization and is no such model.
+    int16 = [t.name or f"tensor {i}" for i, t in enumerate(graph.tensors)
+             if t.dtype == "int16" and t.data is None and t.quantization]
     if int16:
         raise ConversionError(
             f"{PREFIX}model = {options.model_text} is already quantized with 16-bit activations (int16x8: "
@@ -413,8 +415,14 @@ def refuse_what_conversion_cannot_change(model: Model, options: Options) -> None
 
 
 def is_int8_model(model: Model) -> bool:
+    """Already quantized: its graph inputs are int8 and some output is int8, or its outputs are of
+    the types int8 ops end in (ARG_MAX's int32, a comparison's bool) with no float32 anywhere."""
     graph = model.subgraphs[0]
-    return all(graph.tensors[i].dtype == "int8" for i in (*graph.inputs, *graph.outputs))
+    inputs = [graph.tensors[i].dtype for i in graph.inputs]
+    outputs = [graph.tensors[i].dtype for i in graph.outputs]
+    if any(dtype != "int8" for dtype in inputs):
+        return False
+    return "int8" in outputs or not any(t.dtype == "float32" for t in graph.tensors)
 
 
 

@@ -136,3 +136,23 @@ def test_samples_of_the_wrong_shape_stop_the_build(tmp_path):
     assert done.returncode != 0
     assert f"custom_tinyml_validation = {samples}: samples for input" in done.stderr + done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_outputs_of_every_type_pass_on_the_m55(tmp_path):
+    """bool (a comparison, LOGICAL_NOT), int32 (ARG_MAX), int16 and float32 (CAST) outputs beside an
+    int8 one, through the user's path: the build's model checks (a CAST's int16 output is no int16x8
+    model), the golden data it writes and the device's comparison."""
+    from op_zoo import ZooBuilder, add_arg_extremum, add_cast, add_comparison, add_logical, add_table_op
+
+    zoo = ZooBuilder(5)
+    add_table_op(zoo, "RELU")
+    add_comparison(zoo, "GREATER", tiny_scales=False)
+    add_logical(zoo, "LOGICAL_NOT")
+    add_arg_extremum(zoo, "ARG_MAX")
+    for dtype in ("int16", "float32"):
+        add_cast(zoo, dtype)
+    model = tmp_path / "typed_outputs.tflite"
+    model.write_bytes(zoo.model())
+    project = golden_project(tmp_path / "typed", {"typed_outputs": model}, {"m55": "corstone300"})
+    done = run_pio(project, "test", timeout=600)
+    assert suite_outcomes(done.stdout) == {"typed_outputs_m55": "PASSED"}, done.stdout[-3000:] + done.stderr[-3000:]
