@@ -154,11 +154,15 @@ def _reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]],
 
 
 def _c_array(name: str, array: np.ndarray) -> str:
-    c_type = C_TYPES[str(array.dtype)]
-    flat = array.reshape(-1)
-    body = []
-    for start in range(0, flat.size, 16):
-        body.append("    " + ", ".join(str(int(v)) for v in flat[start:start + 16]) + ",")
+    """A C array of the values; float32 ones as their bits (uint32_t: exact, NaN included), which
+    the suite reads through void pointers and compares bit for bit."""
+    if array.dtype == np.float32:
+        c_type, flat = "uint32_t", array.reshape(-1).view(np.uint32)
+        text = [f"0x{int(v):08x}u" for v in flat]
+    else:
+        c_type, flat = C_TYPES[str(array.dtype)], array.reshape(-1)
+        text = [str(int(v)) for v in flat]
+    body = ["    " + ", ".join(text[start:start + 16]) + "," for start in range(0, len(text), 16)]
     return f"static const {c_type} {name}[{flat.size}] = {{\n" + "\n".join(body) + "\n};\n"
 
 
