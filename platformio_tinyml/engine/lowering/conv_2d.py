@@ -29,7 +29,7 @@ def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     _, out_h, out_w, _ = operands.output.shape
     if k_c != in_c:
         raise OpNotSupported(f"grouped convolution ({in_c} input channels, filter depth {k_c})")
-    tables = requantization_tables(op, operands, out_c)
+    tables = requantization_tables(op, operands.input, operands.filter, operands.output, out_c)
     scratch = conv_wrapper_bytes(path, (in_h, in_w, in_c), (k_h, k_w), operands.stride_hw,
                                  operands.padding_hw, operands.dilation_hw)
     context = c_struct(buf=scratch_ref(op.index) if scratch else "NULL", size=scratch)

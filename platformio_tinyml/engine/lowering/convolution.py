@@ -52,13 +52,14 @@ def conv_operands(graph: Graph, op: Operator) -> ConvOperands:
                         activation_range(options["fused_activation_function"], out_scale, out_zp))
 
 
-def requantization_tables(op: Operator, operands: ConvOperands, channels: int) -> tuple[ConstTable, ConstTable]:
-    scales = symmetric_filter_scales(operands.filter)
+def requantization_tables(op: Operator, x: Tensor, w: Tensor, y: Tensor,
+                          channels: int) -> tuple[ConstTable, ConstTable]:
+    """The per-channel multipliers and shifts of a convolution of x by filter w into y."""
+    scales = symmetric_filter_scales(w)
     if len(scales) not in (1, channels):
-        raise OpNotSupported(f"filter '{operands.filter.name}' has {len(scales)} scales for {channels} "
-                             "output channels")
-    in_scale, _ = per_tensor_quantization(operands.input)
-    out_scale, _ = per_tensor_quantization(operands.output)
+        raise OpNotSupported(f"filter '{w.name}' has {len(scales)} scales for {channels} output channels")
+    in_scale, _ = per_tensor_quantization(x)
+    out_scale, _ = per_tensor_quantization(y)
     multipliers, shifts = per_channel_multipliers(in_scale, scales, out_scale, channels)
     return (ConstTable(f"op{op.index}_multiplier", "int32_t", multipliers),
             ConstTable(f"op{op.index}_shift", "int32_t", shifts))

@@ -30,7 +30,7 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> Ker
     multiplier = op.options.get("depth_multiplier", 1) or out_c // in_c
     if out_c != in_c * multiplier:
         raise OpNotSupported(f"{in_c} input channels x depth multiplier {multiplier} != {out_c} outputs")
-    tables = requantization_tables(op, operands, out_c)
+    tables = requantization_tables(op, operands.input, operands.filter, operands.output, out_c)
     scratch = depthwise_wrapper_bytes(path, in_c, out_c, n, (k_h, k_w), operands.padding_hw,
                                       operands.dilation_hw)
     params = {"ch_mult": multiplier, **window_params(operands)}

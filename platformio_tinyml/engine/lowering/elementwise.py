@@ -275,13 +275,8 @@ def lower_select(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     condition = input_tensor(graph, op, 0, "condition", dtypes=("bool",))
     x, y_else, out = input_tensor(graph, op, 1, "x"), input_tensor(graph, op, 2, "y"), output_tensor(graph, op)
     quantized_alike([x, y_else], out)
+    dims = c_struct(**broadcast_dims(condition, x, out))
     shape = tuple(out.shape) or (1,)
-    if len(shape) > MAX_RANK:
-        raise OpNotSupported(f"output has {len(shape)} dims; the kernel takes up to {MAX_RANK}")
-    pad = (0,) * (MAX_RANK - len(shape))
-    dims = c_struct(rank=MAX_RANK, dims=(1,) * len(pad) + shape,
-                    input1_strides=pad + broadcast_strides(condition, shape),
-                    input2_strides=pad + broadcast_strides(x, shape))
     copy = copy_dims(shape, broadcast_strides(y_else, shape), contiguous_strides(shape))
     reads = tuple(t.index for t in (condition, x, y_else) if t.data is None)
     return KernelCall(

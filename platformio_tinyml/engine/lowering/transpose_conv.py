@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
+from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
 from ..padding import leading_padding
-from ..quantization import activation_range, per_channel_multipliers
+from ..quantization import activation_range
 from ..symbols import scratch_ref, tensor_ref
-from .convolution import bias_argument, filter_and_bias
+from .convolution import bias_argument, filter_and_bias, requantization_tables
 from .operands import (OpNotSupported, constant_ints, describe, elements, input_tensor, output_tensor,
-                       per_tensor_quantization, shape_of_rank, symmetric_filter_scales)
+                       per_tensor_quantization, shape_of_rank)
 
 
 def _input_size(padding: str, out_size: int, filter_size: int, stride: int) -> int:
@@ -38,13 +38,8 @@ def lower_transpose_conv(graph: Graph, op: Operator, path: KernelPath) -> Kernel
     if (_input_size(padding, out_h, k_h, stride_h), _input_size(padding, out_w, k_w, stride_w)) != (in_h, in_w):
         raise OpNotSupported(f"a {padding} transpose convolution with stride {stride_h}x{stride_w} does not take "
                              f"input {in_h}x{in_w} to output {out_h}x{out_w}")
-    scales = symmetric_filter_scales(w)
-    if len(scales) not in (1, out_c):
-        raise OpNotSupported(f"filter '{w.name}' has {len(scales)} scales for {out_c} output channels")
-    (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
-    multipliers, shifts = per_channel_multipliers(in_scale, scales, out_scale, out_c)
-    tables = (ConstTable(f"op{op.index}_multiplier", "int32_t", multipliers),
-              ConstTable(f"op{op.index}_shift", "int32_t", shifts))
+    tables = requantization_tables(op, x, w, y, out_c)
+    (_, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
     low, high = activation_range(options.get("fused_activation_function", "NONE"), out_scale, out_zp)
     pad_h = leading_padding(stride_h, 1, out_h, k_h, in_h)
     pad_w = leading_padding(stride_w, 1, out_w, k_w, in_w)

@@ -135,11 +135,10 @@ int32_t tinyml_extremum_s8(const tinyml_broadcast_dims *dims, const int8_t *inpu
     if (!tinyml_broadcast_start(dims, &run)) {
         return TINYML_KERNEL_ERROR;
     }
-    const int32_t inner = run.inner, stride1 = run.stride1, stride2 = run.stride2;
     do {
         const int8_t *a = input1 + run.offset1, *b = input2 + run.offset2;
-        for (int32_t i = 0; i < inner; i++) {
-            const int8_t x1 = a[i * stride1], x2 = b[i * stride2];
+        for (int32_t i = 0; i < run.inner; i++) {
+            const int8_t x1 = a[i * run.stride1], x2 = b[i * run.stride2];
             *output++ = (maximum ? x1 > x2 : x1 < x2) ? x1 : x2;
         }
     } while (tinyml_broadcast_next(dims, index, &run));
@@ -154,12 +153,11 @@ int32_t tinyml_prelu_s8(const tinyml_prelu_params *params, const tinyml_broadcas
     if (!tinyml_broadcast_start(dims, &run)) {
         return TINYML_KERNEL_ERROR;
     }
-    const int32_t inner = run.inner, stride1 = run.stride1, stride2 = run.stride2;
     do {
         const int8_t *x = input1 + run.offset1, *alphas = input2 + run.offset2;
-        for (int32_t i = 0; i < inner; i++) {
-            const int32_t value = x[i * stride1] + params->input_offset;
-            const int32_t alpha = alphas[i * stride2] + params->alpha_offset;
+        for (int32_t i = 0; i < run.inner; i++) {
+            const int32_t value = x[i * run.stride1] + params->input_offset;
+            const int32_t alpha = alphas[i * run.stride2] + params->alpha_offset;
             const int32_t scaled = value >= 0
                 ? tinyml_requantize(value, params->multiplier_positive, params->shift_positive)
                 : tinyml_requantize(value * alpha, params->multiplier_negative, params->shift_negative);

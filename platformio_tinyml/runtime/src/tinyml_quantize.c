@@ -36,12 +36,11 @@ int32_t tinyml_div_f32(const tinyml_broadcast_dims *dims, const float *input1, c
     if (!tinyml_broadcast_start(dims, &run)) {
         return TINYML_KERNEL_ERROR;
     }
-    const int32_t inner = run.inner, stride1 = run.stride1, stride2 = run.stride2;
     do {
         const float *a = input1 + run.offset1, *b = input2 + run.offset2;
-        for (int32_t i = 0; i < inner; i++) {
+        for (int32_t i = 0; i < run.inner; i++) {
             /* std::min(std::max(x, low), high): a NaN quotient stays NaN, infinities are clamped */
-            float value = a[i * stride1] / b[i * stride2];
+            float value = a[i * run.stride1] / b[i * run.stride2];
             value = value < activation_min ? activation_min : value;
             *output++ = activation_max < value ? activation_max : value;
         }
