@@ -94,14 +94,16 @@ def c_bytes(array: np.ndarray) -> str:
     return ", ".join(str(int(v)) for v in raw_bytes(array))
 
 
-def inference_main(cases: list[list[np.ndarray]]) -> str:
-    """main.c: runs every case (one array per model input) and prints each output as 'OUT c o: bytes'."""
+def inference_main(cases: list[list[np.ndarray]], reset_state_before: tuple[int, ...] = ()) -> str:
+    """main.c: runs every case (one array per model input) and prints each output as 'OUT c o: bytes';
+    tinyml_reset_state() before the cases numbered in `reset_state_before`."""
     inputs = len(cases[0])
     tables = "\n".join(
         f"static const int8_t case_input{i}[{len(cases)}][{raw_bytes(cases[0][i]).size}] = {{\n"
         + ",\n".join(f"    {{{c_bytes(case[i])}}}" for case in cases) + "\n};" for i in range(inputs))
     copies = "\n".join(f"        memcpy(tinyml_input({i}), case_input{i}[c], sizeof case_input{i}[c]);"
                        for i in range(inputs))
+    resets = "".join(f"        if (c == {c}) {{\n            tinyml_reset_state();\n        }}\n" for c in reset_state_before)
     return f"""#include <stdio.h>
 #include <string.h>
 #include "arm_nnfunctions.h"
@@ -118,7 +120,7 @@ int main(void)
         return 1;
     }}
     for (int c = 0; c < {len(cases)}; c++) {{
-{copies}
+{resets}{copies}
         status = tinyml_invoke();
         if (status != TINYML_OK) {{
             printf("INVOKE FAILED %d at op %d\\n", (int)status, tinyml_failed_op());

@@ -17,6 +17,7 @@ SHARED_ARENA = "tinyml_shared_arena"
 MODEL_FUNCTIONS = (
     ("tinyml_status", "init", "", ""),
     ("tinyml_status", "invoke", "", ""),
+    ("tinyml_status", "reset_state", "", ""),
     ("void *", "input", "int index", "index"),
     ("void *", "output", "int index", "index"),
     ("int", "input_count", "", ""),

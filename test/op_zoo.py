@@ -918,6 +918,41 @@ def add_logical(zoo: ZooBuilder, opcode: str) -> None:
     zoo.op(opcode, conditions, zoo.tensor(TensorSpec(tuple(shape), "bool")), options_type)
 
 
+def add_lstm(zoo: ZooBuilder, batches: int, time_major: bool, cell_power: int, clip: bool) -> None:
+    """A Keras-style UNIDIRECTIONAL_SEQUENCE_LSTM as the TFLite converter quantizes one: int8 weights
+    per tensor, int32 biases, an int8 hidden and an int16 cell state (variable tensors, power-of-two
+    scale), scales that put the gates' inputs in their interesting range."""
+    rng = zoo.rng
+    time_steps, input_size, state_size = (int(v) for v in rng.integers(2, 6, size=3) * (1, 2, 3))
+    x = zoo.graph_input((time_steps, batches, input_size) if time_major else (batches, time_steps, input_size))
+    in_scale = zoo.tensors[x].scale[0]
+    hidden_scale, hidden_zp = float(rng.uniform(0.006, 0.01)), int(rng.integers(-20, 21))
+    inputs = [x] + [-1] * 23
+
+    def weights(position: int, columns: int, scale_of_columns: float) -> None:
+        scale = float(rng.uniform(1.0, 4.0)) / (scale_of_columns * 5400.0 * np.sqrt(columns))
+        data = rng.integers(-127, 128, size=(state_size, columns)).astype(np.int8)
+        inputs[position] = zoo.tensor(TensorSpec((state_size, columns), scale=(scale,), zero_point=(0,), data=data))
+
+    for position in (1, 2, 3, 4):
+        weights(position, input_size, in_scale)
+    for position in (5, 6, 7, 8):
+        weights(position, state_size, hidden_scale)
+    for position in (12, 13, 14, 15):
+        bias = rng.integers(-2000, 2000, size=state_size).astype(np.int32)
+        inputs[position] = zoo.tensor(TensorSpec((state_size,), "int32", scale=(in_scale * 0.01,), zero_point=(0,),
+                                                 data=bias))
+    inputs[18] = zoo.tensor(TensorSpec((batches, state_size), scale=(hidden_scale,), zero_point=(hidden_zp,),
+                                       is_variable=True))
+    inputs[19] = zoo.tensor(TensorSpec((batches, state_size), "int16", scale=(2.0 ** cell_power,), zero_point=(0,),
+                                       is_variable=True))
+    shape = (time_steps, batches, state_size) if time_major else (batches, time_steps, state_size)
+    y = zoo.activation_tensor(shape, hidden_scale, hidden_zp)
+    zoo.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, y, "UnidirectionalSequenceLSTMOptions",
+           {"fused_activation_function": "TANH", "cell_clip": 1.5 if clip else 0.0, "proj_clip": 0.0,
+            "time_major": time_major, "asymmetric_quantize_inputs": False})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -984,4 +1019,7 @@ def more_ops_zoo(seed: int) -> bytes:
     zoo.op("SHAPE", (zoo.graph_input(shape),), zoo.tensor(TensorSpec((3,), "int32")), "ShapeOptions")
     for opcode in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
         add_logical(zoo, opcode)
+    for batches, time_major, cell_power, clip in ((1, False, -14, False), (2, False, -11, True), (2, True, -15, False),
+                                                  (1, False, -12, True)):
+        add_lstm(zoo, batches, time_major, cell_power, clip)
     return zoo.model()

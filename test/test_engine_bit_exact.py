@@ -122,6 +122,25 @@ def test_every_output_byte_matches_tflite_micro(board_project, board, name, requ
     assert len({expected_case[0].tobytes() for expected_case in expected}) > 1
 
 
+def test_the_lstm_state_is_kept_between_inferences_until_reset(board_project):
+    """As in TFLite Micro, an LSTM's hidden and cell state carry over to the next inference (the
+    second run of the same input gives other outputs); tinyml_reset_state() starts again."""
+    data = more_ops_zoo(MORE_OPS_ZOO_SEEDS[0])
+    model = read_model(data)
+    graph = model.subgraphs[0]
+    lstm_outputs = [graph.outputs.index(op.outputs[0]) for op in graph.operators
+                    if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
+    case = random_cases(model, 1, seed=3)[0]
+    project = board_project("native")
+    write_engine(project, "native", data, inference_main([case, case, case], reset_state_before=(2,)))
+    printed = parse_outputs(run_firmware(project, "native"))
+    first = reference_outputs(data, [case])[0]
+    for output in lstm_outputs:
+        assert np.array_equal(printed[(0, output)], first[output])
+        assert not np.array_equal(printed[(1, output)], first[output])
+        assert np.array_equal(printed[(2, output)], first[output])
+
+
 def test_int8_div_rounds_where_tflite_micro_shifts_past_31_bits(board_project):
     """With everyday scales TFLite Micro's int8 DIV shifts a small numerator's quotient right by more
     than 31 bits (undefined in C; its host build answers 127 for 1 / 127). The engine gives the

@@ -19,7 +19,7 @@ from .kernel_call import Alias, ConstTable, KernelCall, c_float, parameter_names
 from .lifetimes import ELEMENT_BYTES, tensor_bytes
 from .plan import ArenaPlan
 from ..c_literals import c_string
-from .symbols import ARENA, op_function_name, scratch_symbol, tensor_ref, tensor_symbol
+from .symbols import ARENA, STATE, op_function_name, scratch_symbol, tensor_ref, tensor_symbol
 
 C_POINTER_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "uint8_t",
                    "float32": "float", "bool": "uint8_t"}
@@ -87,6 +87,7 @@ def render_source(source: EngineSource) -> str:
     sections = [
         _preamble(source),
         _arena(graph, source),
+        _state(graph, calls),
         _constant_tensors(graph, source, calls),
         *(_op_section(step) for step in source.steps),
         _schedule(graph, source, calls),
@@ -106,6 +107,7 @@ def _preamble(source: EngineSource) -> str:
         " */",
         "#include <stddef.h>",
         "#include <stdint.h>",
+        "#include <string.h>",
         "",
         '#include "arm_nnfunctions.h"',
         f'#include "{source.prefix}_engine.h"',
@@ -171,6 +173,34 @@ def _arena(graph: Graph, source: EngineSource) -> str:
                   f"#define {ARENA} (*(arena_layout *){source.shared_arena})", ""]
     else:
         lines += [f"}} {ARENA} __attribute__((aligned({ARENA_ALIGNMENT})));", ""]
+    return "\n".join(lines)
+
+
+def state_tensors(graph: Graph, calls: list[KernelCall]) -> list[Tensor]:
+    """The variable tensors the schedule keeps between inferences, in index order."""
+    return [graph.tensors[index] for index in sorted({index for call in calls for index in call.state})]
+
+
+def _state(graph: Graph, calls: list[KernelCall]) -> str:
+    """The model's state (an LSTM's hidden and cell state) outside the arena, and the function that
+    resets it as TFLite Micro's ResetVariableTensors does: int8 to its zero point, the rest to 0."""
+    tensors = state_tensors(graph, calls)
+    if not tensors:
+        return ""
+    lines = ["/* The model's state: variable tensors kept from one inference to the next, as TFLite Micro keeps",
+             " * them, and set back by tinyml_init() and tinyml_reset_state(): int8 to its zero point, the rest",
+             " * to 0 (TFLite Micro's ResetVariableTensors). Outside the arena, which inferences overwrite. */",
+             "static struct {"]
+    resets = []
+    for tensor in tensors:
+        symbol, size = tensor_symbol(tensor), tensor_bytes(graph, tensor.index)
+        fill = tensor.quantization.zero_point[0] if tensor.dtype == "int8" and tensor.quantization \
+            and tensor.quantization.zero_point else 0
+        note = comment_safe(f"{tensor.name.split(';')[0]}: {list(tensor.shape)} {tensor.dtype}, {size} bytes")
+        lines.append(f"    {C_POINTER_TYPES[tensor.dtype]} {symbol}[{size // ELEMENT_BYTES[tensor.dtype]}]; /* {note} */")
+        resets.append(f"    memset({STATE}.{symbol}, {fill}, sizeof {STATE}.{symbol});")
+    lines += [f"}} {STATE} __attribute__((aligned({ARENA_ALIGNMENT})));", "",
+              "static void reset_state(void)", "{", *resets, "}", ""]
     return "\n".join(lines)
 
 
@@ -368,6 +398,7 @@ def _schedule(graph: Graph, source: EngineSource, calls: list[KernelCall]) -> st
         "    .output_info = output_info,",
         f"    .output_count = {len(graph.outputs)},",
         f"    .arena_size = {m}_ARENA_SIZE,",
+        f"    .reset_state = {'reset_state' if state_tensors(graph, calls) else 'NULL'},",
         f"    .model = {prefix}_model_data,",
         f"    .model_size = {m}_MODEL_SIZE,",
         f"    .model_sha256 = {m}_MODEL_SHA256,",

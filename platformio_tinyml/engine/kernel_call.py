@@ -73,6 +73,9 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_cast_s8": ("input", "output", "size", "output_bytes"),
     "tinyml_add_n_s8": ("params", "inputs", "count", "size", "output"),
     "tinyml_transpose_conv_s8": ("params", "input", "filter", "bias", "multipliers", "shifts", "scratch", "output"),
+    "tinyml_lstm_s8": ("params", "input", "input_to_forget", "input_to_input", "input_to_cell", "input_to_output",
+                       "recurrent_to_forget", "recurrent_to_input", "recurrent_to_cell", "recurrent_to_output",
+                       "biases", "hidden", "cell", "scratch", "output"),
 }
 
 
@@ -137,6 +140,9 @@ class KernelCall:
     # Lines of C that are the op function's body instead of a call (a loop the engine generates for
     # a fused group of ops); `function` then only names what it is.
     body: tuple[str, ...] = ()
+    # Variable tensors the op reads and updates (an LSTM's hidden and cell state): the model's state,
+    # kept outside the arena from one inference to the next.
+    state: tuple[int, ...] = ()
 
     def __post_init__(self):
         if self.body:

@@ -14,6 +14,7 @@ from ..graph import Tensor
 
 MAX_NAME_CHARS = 40
 ARENA = "tinyml_arena"
+STATE = "tinyml_state"
 
 
 def readable_part(name: str) -> str:
@@ -34,9 +35,12 @@ def tensor_symbol(tensor: Tensor) -> str:
 
 def tensor_ref(tensor: Tensor) -> str:
     """The C expression for a tensor's data in generated code: `tinyml_arena.T<index>_<name>` for a
-    run-time tensor (an address constant), `W<index>_<name>` for a constant."""
+    run-time tensor (an address constant), `tinyml_state.T<index>_<name>` for a variable tensor (state
+    kept between inferences), `W<index>_<name>` for a constant."""
     symbol = tensor_symbol(tensor)
-    return symbol if tensor.data is not None else f"{ARENA}.{symbol}"
+    if tensor.data is not None:
+        return symbol
+    return f"{STATE if tensor.is_variable else ARENA}.{symbol}"
 
 
 def scratch_symbol(op_index: int) -> str:

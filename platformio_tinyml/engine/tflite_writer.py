@@ -29,6 +29,7 @@ class TensorSpec:
     data: np.ndarray | None = None
     quantized_dimension: int = 0
     name: str = ""
+    is_variable: bool = False  # a state tensor (an LSTM's), kept by the interpreter between invocations
 
 
 @dataclass
@@ -114,6 +115,8 @@ def write_model(tensors: list[TensorSpec], ops: list[OpSpec], inputs, outputs, v
                   ("PrependUint32Slot", 2, tensor_buffers[number]), ("offset", 3, name)]
         if quantization is not None:
             fields.append(("offset", 4, quantization))
+        if tensor.is_variable:
+            fields.append(("PrependBoolSlot", 5, True))
         tensor_tables.append(_table(builder, 10, fields))
 
     opcode_names = sorted({op.opcode for op in ops})  # 'CUSTOM:<name>' for a custom op

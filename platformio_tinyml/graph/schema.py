@@ -295,6 +295,9 @@ OPTIONS_FIELDS = {
     'L2NormOptions': (_ACTIVATION,),
     'CumsumOptions': (_bool('exclusive'), _bool('reverse')),
     'TransposeConvOptions': (_PADDING, *_STRIDES, _ACTIVATION),
+    'UnidirectionalSequenceLSTMOptions': (
+        _ACTIVATION, _Field('cell_clip', FLOAT32, 0.0), _Field('proj_clip', FLOAT32, 0.0), _bool('time_major'),
+        _bool('asymmetric_quantize_inputs'), _bool('diagonal_recurrent_tensors')),
     'ResizeNearestNeighborOptions': (_bool('align_corners'), _bool('half_pixel_centers')),
     'ResizeBilinearOptions': (_Field('new_height', INT32), _Field('new_width', INT32), _bool('align_corners'),
                               _bool('half_pixel_centers')),

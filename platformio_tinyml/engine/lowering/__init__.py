@@ -34,6 +34,7 @@ from .resize import lower_resize
 from .softmax import lower_softmax
 from .row_group import lower_row_group
 from .table_group import lower_table_group
+from .lstm import lower_lstm
 from .transpose_conv import lower_transpose_conv
 
 LOWERINGS = {
@@ -71,6 +72,7 @@ LOWERINGS = {
     "ZEROS_LIKE": lower_zeros_like,
     "CAST": lower_cast,
     "TRANSPOSE_CONV": lower_transpose_conv,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": lower_lstm,
     "ADD_N": lower_add_n,
     "GATHER_ND": lower_gather_nd,
     "SHAPE": lower_shape,

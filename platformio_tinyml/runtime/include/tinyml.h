@@ -77,6 +77,11 @@ tinyml_status tinyml_model_init(tinyml_model *model);
 /* Runs one inference on the current input buffers. */
 tinyml_status tinyml_model_invoke(tinyml_model *model);
 
+/* A model with state (an LSTM's hidden and cell state) carries it from one tinyml_invoke() to the
+ * next, as TFLite Micro does: to start a new sequence, reset it (tinyml_init() does too). Nothing to
+ * do for a model without state. */
+tinyml_status tinyml_model_reset_state(tinyml_model *model);
+
 /* Input and output buffers inside the arena; NULL for a bad index or before tinyml_init(). With a
  * shared arena (custom_tinyml_shared_arena), another model's tinyml_invoke() overwrites them. */
 void *tinyml_model_input(const tinyml_model *model, int index);
@@ -164,6 +169,7 @@ extern tinyml_model tinyml_default_model; /* the tinyml_model of a firmware with
 #define TINYML_DEFAULT (&tinyml_default_model)
 TINYML_ONE_MODEL tinyml_status tinyml_init(void) { return tinyml_model_init(TINYML_DEFAULT); }
 TINYML_ONE_MODEL tinyml_status tinyml_invoke(void) { return tinyml_model_invoke(TINYML_DEFAULT); }
+TINYML_ONE_MODEL tinyml_status tinyml_reset_state(void) { return tinyml_model_reset_state(TINYML_DEFAULT); }
 TINYML_ONE_MODEL void *tinyml_input(int index) { return tinyml_model_input(TINYML_DEFAULT, index); }
 TINYML_ONE_MODEL void *tinyml_output(int index) { return tinyml_model_output(TINYML_DEFAULT, index); }
 TINYML_ONE_MODEL int tinyml_input_count(void) { return tinyml_model_input_count(TINYML_DEFAULT); }

@@ -16,6 +16,7 @@
  *                        PAD, GATHER, EMBEDDING_LOOKUP
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
+ *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state); int16 LOGISTIC and TANH
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
 #ifndef TINYML_KERNELS_H
@@ -342,6 +343,38 @@ typedef struct {
 int32_t tinyml_transpose_conv_s8(const tinyml_transpose_conv_params *params, const int8_t *input,
                                  const int8_t *filter, const int32_t *bias, const int32_t *multipliers,
                                  const int32_t *shifts, int32_t *scratch, int8_t *output);
+
+/* int16 LOGISTIC and TANH as TFLite Micro's reference (a 256-entry sigmoid table, interpolated):
+ * the input is first scaled by multiplier * 2^-shift; multiplier 0 means 3 * 2^shift, exactly. */
+int32_t tinyml_logistic_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
+int32_t tinyml_tanh_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, int8 activations and weights, int16 cell state, as TFLite Micro's
+ * reference (lstm_eval.h): per time step and batch row, four gates (forget, input, cell, output; in
+ * that order in every array below) of two products each, requantized to int16 Q3.12 and saturated,
+ * added, then sigmoid (tanh for the cell gate); the cell state kept and updated, the hidden state
+ * tanh(cell) x output gate. `hidden` and `cell` are the model's state, kept between inferences.
+ * Biases: the gate bias plus the input offset times each weight row's sum (input products), the
+ * hidden offset times the row sums (recurrent products), computed at build time. `scratch`: 5 x
+ * state_size int16. */
+enum { TINYML_LSTM_FORGET, TINYML_LSTM_INPUT, TINYML_LSTM_CELL, TINYML_LSTM_OUTPUT, TINYML_LSTM_GATES };
+
+typedef struct {
+    int32_t batches, time_steps, input_size, state_size, time_major;
+    int32_t input_multipliers[TINYML_LSTM_GATES], input_shifts[TINYML_LSTM_GATES];
+    int32_t recurrent_multipliers[TINYML_LSTM_GATES], recurrent_shifts[TINYML_LSTM_GATES];
+    int32_t forget_multiplier, forget_shift; /* forget gate x cell state -> cell state */
+    int32_t update_multiplier, update_shift; /* input gate x cell gate -> cell state */
+    int32_t hidden_multiplier, hidden_shift, hidden_zero_point; /* tanh(cell) x output gate -> hidden */
+    int32_t tanh_multiplier, tanh_shift;     /* the cell state's scaling into tanh */
+    int32_t cell_clip;                       /* > 0: the cell state is clipped to +-cell_clip */
+} tinyml_lstm_params;
+
+int32_t tinyml_lstm_s8(const tinyml_lstm_params *params, const int8_t *input, const int8_t *input_to_forget,
+                       const int8_t *input_to_input, const int8_t *input_to_cell, const int8_t *input_to_output,
+                       const int8_t *recurrent_to_forget, const int8_t *recurrent_to_input,
+                       const int8_t *recurrent_to_cell, const int8_t *recurrent_to_output, const int32_t *biases,
+                       int8_t *hidden, int16_t *cell, int16_t *scratch, int8_t *output);
 
 /* ---- float at the graph edge -------------------------------------------------------------- */
 

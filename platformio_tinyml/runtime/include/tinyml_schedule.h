@@ -47,6 +47,8 @@ typedef struct {
     const tinyml_tensor_info *output_info;
     int output_count;
     size_t arena_size;
+    /* Sets the model's state (variable tensors, an LSTM's) back to its start; NULL: no state. */
+    void (*reset_state)(void);
     /* The model array linked in (tinyml_model.c/.h) and what the schedule expects of it. */
     const uint8_t *model;
     size_t model_size;

@@ -32,6 +32,17 @@ tinyml_status tinyml_model_init(tinyml_model *model)
         return TINYML_ERROR_MODEL_MISMATCH;
     }
     model->initialized = 1;
+    return tinyml_model_reset_state(model);
+}
+
+tinyml_status tinyml_model_reset_state(tinyml_model *model)
+{
+    if (!model->initialized) {
+        return TINYML_ERROR_NOT_INITIALIZED;
+    }
+    if (model->schedule->reset_state != NULL) {
+        model->schedule->reset_state();
+    }
     return TINYML_OK;
 }
 
