@@ -94,16 +94,18 @@ def c_bytes(array: np.ndarray) -> str:
     return ", ".join(str(int(v)) for v in raw_bytes(array))
 
 
-def inference_main(cases: list[list[np.ndarray]], reset_state_before: tuple[int, ...] = ()) -> str:
+def inference_main(cases: list[list[np.ndarray]], keep_state_before: tuple[int, ...] = ()) -> str:
     """main.c: runs every case (one array per model input) and prints each output as 'OUT c o: bytes';
-    tinyml_reset_state() before the cases numbered in `reset_state_before`."""
+    tinyml_reset_state() before each case (as reference_outputs() resets), except those numbered in
+    `keep_state_before`, which run on the state the case before left."""
     inputs = len(cases[0])
     tables = "\n".join(
         f"static const int8_t case_input{i}[{len(cases)}][{raw_bytes(cases[0][i]).size}] = {{\n"
         + ",\n".join(f"    {{{c_bytes(case[i])}}}" for case in cases) + "\n};" for i in range(inputs))
     copies = "\n".join(f"        memcpy(tinyml_input({i}), case_input{i}[c], sizeof case_input{i}[c]);"
                        for i in range(inputs))
-    resets = "".join(f"        if (c == {c}) {{\n            tinyml_reset_state();\n        }}\n" for c in reset_state_before)
+    kept = " && ".join(f"c != {c}" for c in keep_state_before) or "1"
+    resets = f"        if ({kept}) {{\n            tinyml_reset_state();\n        }}\n"
     return f"""#include <stdio.h>
 #include <string.h>
 #include "arm_nnfunctions.h"

@@ -35,6 +35,9 @@ def _element_bytes(dtype: str) -> int:
 
 
 def _invoke(interpreter, sample: tuple[np.ndarray, ...]) -> None:
+    """One sample, as a sequence of its own: a model's state (an LSTM's) reset first, as the golden
+    firmware resets it with tinyml_reset_state()."""
+    interpreter.reset()
     for index, array in enumerate(sample):
         interpreter.set_input(array, index)
     interpreter.invoke()

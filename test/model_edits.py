@@ -27,7 +27,7 @@ def specs(model: Model):
             shape=t.shape, dtype=t.dtype, name=t.name,
             data=None if t.data is None else np.array(t.data),
             scale=quant.scale if quant else (), zero_point=quant.zero_point if quant else (),
-            quantized_dimension=quant.quantized_dimension if quant else 0))
+            quantized_dimension=quant.quantized_dimension if quant else 0, is_variable=t.is_variable))
     ops = [OpSpec(op.opcode, op.inputs, op.outputs, op.options_type,
                   {key: value for key, value in op.options.items() if value is not None})
            for op in graph.operators]

@@ -918,12 +918,13 @@ def add_logical(zoo: ZooBuilder, opcode: str) -> None:
     zoo.op(opcode, conditions, zoo.tensor(TensorSpec(tuple(shape), "bool")), options_type)
 
 
-def add_lstm(zoo: ZooBuilder, batches: int, time_major: bool, cell_power: int, clip: bool) -> None:
+def add_lstm(zoo: ZooBuilder, batches: int, time_major: bool, cell_power: int, clip: bool, sizes=None) -> None:
     """A Keras-style UNIDIRECTIONAL_SEQUENCE_LSTM as the TFLite converter quantizes one: int8 weights
     per tensor, int32 biases, an int8 hidden and an int16 cell state (variable tensors, power-of-two
-    scale), scales that put the gates' inputs in their interesting range."""
+    scale), scales that put the gates' inputs in their interesting range. `sizes`: (time steps, input
+    size, cells), random when not given."""
     rng = zoo.rng
-    time_steps, input_size, state_size = (int(v) for v in rng.integers(2, 6, size=3) * (1, 2, 3))
+    time_steps, input_size, state_size = sizes or (int(v) for v in rng.integers(2, 6, size=3) * (1, 2, 3))
     x = zoo.graph_input((time_steps, batches, input_size) if time_major else (batches, time_steps, input_size))
     in_scale = zoo.tensors[x].scale[0]
     hidden_scale, hidden_zp = float(rng.uniform(0.006, 0.01)), int(rng.integers(-20, 21))

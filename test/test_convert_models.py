@@ -74,6 +74,24 @@ def test_keras_transformer_with_a_free_batch_dimension_becomes_static_int8(model
 
 
 @requires_tensorflow
+def test_keras_3_lstm_layers_become_fused_lstm_ops(models, convert):
+    """Keras 3 writes an LSTM as a loop the converter turns into WHILE; the build makes each layer a
+    UNIDIRECTIONAL_SEQUENCE_LSTM, computing what Keras computes (each sample a sequence of its own)."""
+    result, _, _ = convert(model=models / "lstm.keras", calibration=models / "lstm_calibration.npy")
+    census = op_census(result.model.subgraphs[0])
+    assert len(census["UNIDIRECTIONAL_SEQUENCE_LSTM"]) == 2 and "WHILE" not in census
+    assert result.report["float_check"]["cosine"] > 0.9999
+    assert result.report["accuracy"]["top1_agreement"] >= 0.97
+
+
+@requires_tensorflow
+def test_a_recurrent_layer_that_would_become_a_loop_is_named_with_what_to_do(models, convert):
+    with pytest.raises(ConversionError, match="layer 'gru' \\(GRU\\) converts to a loop, and TFLite Micro has no GRU "
+                                              "op: use an LSTM"):
+        convert(model=models / "gru.keras", calibration="random")
+
+
+@requires_tensorflow
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_pytorch_model_exported_to_onnx_converts_keeping_its_input_layout(models, convert, name):
     original = (models / f"{name}.onnx").read_bytes()

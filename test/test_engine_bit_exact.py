@@ -44,30 +44,40 @@ def board_project(tmp_path_factory):
     return project
 
 
-@pytest.fixture(scope="session")
-def keras_transformer(tmp_path_factory) -> bytes:
-    """The conversion tests' Keras MultiHeadAttention + LayerNormalization model (batch 1), made int8
-    by prepare_int8_model (the build hook's path; cached for the session)."""
+def _converted(tmp_path_factory, model_file: str, calibration: str, **options) -> bytes:
+    """A float model of the conversion tests made int8 by prepare_int8_model (the build hook's path;
+    cached for the session)."""
     from platformio_tinyml.pipeline import ModelJob, prepare_int8_model
     from platformio_tinyml.options import parse_options
 
     base = tmp_path_factory.getbasetemp()
     models = float_models(base)
-    work = tmp_path_factory.mktemp("keras-transformer")
+    work = tmp_path_factory.mktemp(model_file.split(".")[0])
     saved = os.environ.get("PLATFORMIO_TINYML_CACHE_DIR")
     os.environ["PLATFORMIO_TINYML_CACHE_DIR"] = str(conversion_cache(base))
     try:
-        options = parse_options({"custom_tinyml_model": str(models / "transformer.keras"),
-                                 "custom_tinyml_calibration": str(models / "transformer_calibration.npy"),
-                                 # untrained: its int8 ties its float on 31 of 32 samples
-                                 "custom_tinyml_min_agreement": "90"}, work)
-        result = prepare_int8_model(ModelJob(options, work, work / "build"), lambda line: None)
+        raw = {"custom_tinyml_model": str(models / model_file), "custom_tinyml_calibration": str(models / calibration),
+               **{f"custom_tinyml_{key}": value for key, value in options.items()}}
+        result = prepare_int8_model(ModelJob(parse_options(raw, work), work, work / "build"), lambda line: None)
     finally:
         if saved is None:
             os.environ.pop("PLATFORMIO_TINYML_CACHE_DIR", None)
         else:
             os.environ["PLATFORMIO_TINYML_CACHE_DIR"] = saved
     return result.data
+
+
+@pytest.fixture(scope="session")
+def keras_transformer(tmp_path_factory) -> bytes:
+    """The conversion tests' Keras MultiHeadAttention + LayerNormalization model (batch 1)."""
+    # untrained: its int8 ties its float on 31 of 32 samples
+    return _converted(tmp_path_factory, "transformer.keras", "transformer_calibration.npy", min_agreement="90")
+
+
+@pytest.fixture(scope="session")
+def keras_lstm(tmp_path_factory) -> bytes:
+    """Two stacked Keras 3 LSTM layers, converted at build time into UNIDIRECTIONAL_SEQUENCE_LSTM ops."""
+    return _converted(tmp_path_factory, "lstm.keras", "lstm_calibration.npy")
 
 
 def model_bytes(name: str, request=None) -> bytes:
@@ -81,8 +91,8 @@ def model_bytes(name: str, request=None) -> bytes:
         return tiny_transformer(0)
     if name == "linear_attention":
         return tiny_transformer(0, linear_attention=True)
-    if name == "keras_transformer":
-        return request.getfixturevalue("keras_transformer")
+    if name in ("keras_transformer", "keras_lstm"):
+        return request.getfixturevalue(name)
     return shared_model_path(f"{name}.tflite").read_bytes()
 
 
@@ -99,10 +109,10 @@ def mismatches(model, expected, printed) -> list[str]:
     return found
 
 
-KERAS = pytest.param("keras_transformer", marks=requires_tensorflow)
+KERAS = [pytest.param(name, marks=requires_tensorflow) for name in ("keras_transformer", "keras_lstm")]
 MODELS = (SHARED_MODELS + [f"zoo{seed}" for seed in ZOO_SEEDS] + [f"tzoo{seed}" for seed in TRANSFORMER_ZOO_SEEDS]
           + [f"mzoo{seed}" for seed in MORE_OPS_ZOO_SEEDS]
-          + ["tiny_transformer", "linear_attention", KERAS])
+          + ["tiny_transformer", "linear_attention", *KERAS])
 
 
 @pytest.mark.parametrize("board", list(BOARD_PATHS))
@@ -124,7 +134,8 @@ def test_every_output_byte_matches_tflite_micro(board_project, board, name, requ
 
 def test_the_lstm_state_is_kept_between_inferences_until_reset(board_project):
     """As in TFLite Micro, an LSTM's hidden and cell state carry over to the next inference (the
-    second run of the same input gives other outputs); tinyml_reset_state() starts again."""
+    second run of the same input, without tinyml_reset_state(), gives other outputs); a reset starts
+    again."""
     data = more_ops_zoo(MORE_OPS_ZOO_SEEDS[0])
     model = read_model(data)
     graph = model.subgraphs[0]
@@ -132,7 +143,7 @@ def test_the_lstm_state_is_kept_between_inferences_until_reset(board_project):
                     if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
     case = random_cases(model, 1, seed=3)[0]
     project = board_project("native")
-    write_engine(project, "native", data, inference_main([case, case, case], reset_state_before=(2,)))
+    write_engine(project, "native", data, inference_main([case, case, case], keep_state_before=(1,)))
     printed = parse_outputs(run_firmware(project, "native"))
     first = reference_outputs(data, [case])[0]
     for output in lstm_outputs:

@@ -18,6 +18,7 @@ def run_int8(data: bytes, samples: list[np.ndarray]) -> list[np.ndarray]:
     outputs = [interpreter.get_output_details(i) for i in range(output_count)]
     results = [[] for _ in outputs]
     for batch in batches_of_one(samples):
+        interpreter.reset()  # each sample a sequence of its own (an LSTM's state starts again)
         for index, (detail, array) in enumerate(zip(inputs, batch)):
             interpreter.set_input(quantize(array, detail), index)
         interpreter.invoke()

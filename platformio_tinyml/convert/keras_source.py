@@ -14,6 +14,7 @@ import numpy as np
 from ..options import PREFIX, Options
 from .errors import ConversionError
 from .float_model import FloatModel
+from .keras_lstm import export, loop_problem, with_fusable_lstms
 from .static_shapes import DimensionFixes
 from .tensorflow_function import float_model_from_function
 
@@ -29,17 +30,25 @@ def load(path: Path, options: Options, what: str, fixes: DimensionFixes | None =
     except Exception as exc:  # Keras raises many types for unreadable files
         raise ConversionError(f"{what}: {_load_failure(path, exc)}") from None
     declared = [(tensor.name, tuple(tensor.shape)) for tensor in model.inputs]
+    loops = [problem for problem in map(loop_problem, model.layers) if problem]
+    if loops:
+        raise ConversionError(f"{what}: {loops[0]}. (A recurrent layer TFLite cannot fuse becomes a WHILE loop, "
+                              f"which TFLite Micro and this runtime do not run.)")
+    fused = with_fusable_lstms(model)
+    converted = fused[0] if fused else model
 
     def call(*inputs):
-        return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
+        return converted(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
 
     def source_run(batch):
         outputs = model(batch if len(batch) > 1 else batch[0], training=False)
         outputs = [outputs[k] for k in sorted(outputs)] if isinstance(outputs, dict) else outputs
         return [np.asarray(o) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
 
+    saved_model = (lambda function, signature, folder: export(converted, fused[1], function, signature, folder)) \
+        if fused else None
     float_model = float_model_from_function(call, declared, options, what, fixes, source_run=source_run,
-                                            source_framework="Keras")
+                                            source_framework="Keras", export=saved_model)
     # The model's own output (layer) names, in its outputs' order, for reports and tinyml_model.h.
     outputs = list(getattr(model, "output_names", None) or [])
     return replace(float_model, output_names=outputs) if len(outputs) == len(float_model.output_names) else float_model

@@ -55,6 +55,7 @@ def run_float_tflite(data: bytes, samples: list[np.ndarray]) -> list[np.ndarray]
     inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
     results = [[] for _ in outputs]
     for batch in batches_of_one(samples):
+        interpreter.reset_all_variables()  # each sample a sequence of its own (an LSTM's state starts again)
         for detail, array in zip(inputs, batch):
             interpreter.set_tensor(detail["index"], array.astype(np.float32).reshape(detail["shape"]))
         interpreter.invoke()

@@ -6,6 +6,9 @@ Keras files, SavedModels and onnx2tf's output all end up here.
 from __future__ import annotations
 
 import re
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -21,11 +24,13 @@ from .static_shapes import DimensionFixes, static_input_shapes
 
 def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]], options: Options,
                               what: str, fixes: DimensionFixes | None = None,
-                              source_run: Callable | None = None, source_framework: str = "TensorFlow") -> FloatModel:
+                              source_run: Callable | None = None, source_framework: str = "TensorFlow",
+                              export: Callable | None = None) -> FloatModel:
     """`call(*inputs)` returns a tensor, a list or a dict of tensors; `declared` gives each input's
     name and shape (None for dynamic dimensions) in order; `fixes`: how dynamic ones are fixed.
     `source_run`: the source model in `source_framework` (FloatModel.source_run); by default the
-    traced function itself, in TensorFlow."""
+    traced function itself, in TensorFlow. `export(function, signature, folder)`, if given, writes a
+    SavedModel of the function that the converter reads instead of the frozen function (keras_lstm)."""
     names = [name for name, _ in declared]
     shapes = static_input_shapes(declared, options.input_shapes, fixes)
     signature = [tf.TensorSpec(shape, tf.float32, name=_tensor_name(name)) for name, shape in zip(names, shapes)]
@@ -38,26 +43,35 @@ def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]],
     def run(inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [np.asarray(out) for out in concrete(*[tf.constant(x, tf.float32) for x in inputs])]
 
+    @contextmanager
+    def converter():
+        if export is None:
+            yield tf.lite.TFLiteConverter.from_concrete_functions([concrete])
+            return
+        with tempfile.TemporaryDirectory(prefix="tinyml-saved-model-") as folder:
+            export(lambda *inputs: _as_list(call(*inputs)), signature, Path(folder))
+            yield tf.lite.TFLiteConverter.from_saved_model(folder)
+
     def to_int8(samples: list[np.ndarray]) -> bytes:
-        converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: batches_of_one(samples)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-        try:
-            return converter.convert()
-        except Exception as exc:  # the converter raises several types, all with MLIR text
-            raise ConversionError(f"{what}: the TFLite converter cannot make it int8: "
-                                  f"{converter_error_summary(str(exc))}") from None
+        with converter() as int8:
+            int8.optimizations = [tf.lite.Optimize.DEFAULT]
+            int8.representative_dataset = lambda: batches_of_one(samples)
+            int8.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            int8.inference_input_type = tf.int8
+            int8.inference_output_type = tf.int8
+            try:
+                return int8.convert()
+            except Exception as exc:  # the converter raises several types, all with MLIR text
+                raise ConversionError(f"{what}: the TFLite converter cannot make it int8: "
+                                      f"{converter_error_summary(str(exc))}") from None
 
     def to_float() -> bytes:
-        converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
-        try:
-            return converter.convert()
-        except Exception as exc:
-            raise ConversionError(f"{what}: the TFLite converter cannot convert it (float): "
-                                  f"{converter_error_summary(str(exc))}") from None
+        with converter() as float32:
+            try:
+                return float32.convert()
+            except Exception as exc:
+                raise ConversionError(f"{what}: the TFLite converter cannot convert it (float): "
+                                      f"{converter_error_summary(str(exc))}") from None
 
     return FloatModel(names, shapes, [f"output_{i}" for i in range(output_count)], to_int8, to_float,
                       source_run or run, source_framework)

@@ -28,6 +28,7 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
     interpreter.allocate_tensors()
 
     def run(batch: list[np.ndarray]) -> list[np.ndarray]:
+        interpreter.reset_all_variables()  # each sample a sequence of its own (an LSTM's state starts again)
         for detail, array in zip(interpreter.get_input_details(), batch):
             interpreter.set_tensor(detail["index"], array.astype(np.float32))
         interpreter.invoke()

@@ -44,10 +44,12 @@ def has_valid_shape(tensor: Tensor) -> bool:
 
 
 def shape_problems(graph: Graph, uses: dict[int, str]) -> list[str]:
-    """Every dimension at least 1, and the whole tensor addressable with an int."""
+    """Every dimension at least 1 in the tensors ops and the graph use, and the whole tensor addressable
+    with an int. Tensors no op reads or writes may be empty: the converter lists an LSTM's calibration
+    intermediates as shape [0], which TFLite Micro never touches."""
     details = []
     for tensor in graph.tensors:
-        if not has_valid_shape(tensor):
+        if not has_valid_shape(tensor) and tensor.index in uses:
             bad = next(dim for dim in tensor.shape if dim < 1)
             details.append(f"{where(uses, tensor)}: shape {list(tensor.shape)} has a dimension of {bad}; "
                            "every dimension must be at least 1")

@@ -94,8 +94,8 @@ def lower_lstm(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if options.get("fused_activation_function", "TANH") != "TANH":
         raise OpNotSupported(f"its cell activation is {options['fused_activation_function']}; the engine runs "
                              f"TANH (a Keras LSTM's)")
-    first_weights = graph.tensors[op.inputs[INPUT_WEIGHTS["forget"]]]
-    state_size = first_weights.shape[0] if first_weights.shape else 0
+    state_size = shape_of_rank(input_tensor(graph, op, INPUT_WEIGHTS["forget"], "input-to-forget weights"), 2,
+                               "input-to-forget weights")[0]
     in_scale, in_zp = per_tensor_quantization(x)
     hidden = _state(graph, op, HIDDEN_STATE, "hidden state", "int8", batches * state_size)
     cell = _state(graph, op, CELL_STATE, "cell state", "int16", batches * state_size)
