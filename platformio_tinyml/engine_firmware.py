@@ -183,8 +183,11 @@ def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
     return cases
 
 
-def reference_outputs(model_bytes: bytes, cases: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """TFLite Micro's reference kernels on the host (the golden suite's own function), as raw bytes."""
+def reference_outputs(model_bytes: bytes, cases: list[list[np.ndarray]], keep_state: bool = False
+                      ) -> list[list[np.ndarray]]:
+    """TFLite Micro's reference kernels on the host (the golden suite's own function), as raw bytes;
+    each case from a reset state unless keep_state."""
     output_count = len(read_model(model_bytes).subgraphs[0].outputs)
-    samples = golden_reference_outputs(model_bytes, [tuple(case) for case in cases], output_count)
+    samples = golden_reference_outputs(model_bytes, [tuple(case) for case in cases], output_count,
+                                       keep_state=keep_state)
     return [[raw_bytes(output) for output in sample.expected] for sample in samples]

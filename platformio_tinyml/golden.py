@@ -34,10 +34,11 @@ def _element_bytes(dtype: str) -> int:
     return 1 if dtype == "int4" else np.dtype(dtype).itemsize
 
 
-def _invoke(interpreter, sample: tuple[np.ndarray, ...]) -> None:
+def _invoke(interpreter, sample: tuple[np.ndarray, ...], keep_state: bool = False) -> None:
     """One sample, as a sequence of its own: a model's state (an LSTM's) reset first, as the golden
-    firmware resets it with tinyml_reset_state()."""
-    interpreter.reset()
+    firmware resets it with tinyml_reset_state(); or, keep_state, on the state the sample before left."""
+    if not keep_state:
+        interpreter.reset()
     for index, array in enumerate(sample):
         interpreter.set_input(array, index)
     interpreter.invoke()
@@ -139,18 +140,18 @@ def render_embedded_samples(inputs: np.ndarray, labels: np.ndarray | None, prove
 
 
 def reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int,
-                      what: str = "the model") -> list[GoldenSample]:
+                      what: str = "the model", keep_state: bool = False) -> list[GoldenSample]:
     """Runs every sample through TFLite Micro's reference kernels (tflite-micro from PyPI), in a child
-    process (isolated_reference.py)."""
-    return run_isolated(_reference_outputs, model_bytes, inputs, output_count, what=what)
+    process (isolated_reference.py); each from a reset state unless keep_state."""
+    return run_isolated(_reference_outputs, model_bytes, inputs, output_count, keep_state, what=what)
 
 
-def _reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int
-                       ) -> list[GoldenSample]:
+def _reference_outputs(model_bytes: bytes, inputs: list[tuple[np.ndarray, ...]], output_count: int,
+                       keep_state: bool) -> list[GoldenSample]:
     interpreter = reference_interpreter(model_bytes)
     samples = []
     for sample in inputs:
-        _invoke(interpreter, sample)
+        _invoke(interpreter, sample, keep_state)
         expected = tuple(np.array(interpreter.get_output(i)) for i in range(output_count))
         samples.append(GoldenSample(tuple(sample), expected))
     return samples

@@ -954,6 +954,30 @@ def add_lstm(zoo: ZooBuilder, batches: int, time_major: bool, cell_power: int, c
             "time_major": time_major, "asymmetric_quantize_inputs": False})
 
 
+def add_svdf(zoo: ZooBuilder, batches: int, rank: int, activation: str, sizes=None) -> None:
+    """An SVDF as the TFLite converter quantizes one: int8 feature weights, int16 time weights and
+    state (symmetric), a bias in the state x time weights scale. `sizes`: (input size, units, memory)."""
+    rng = zoo.rng
+    input_size, units, memory = sizes or (int(v) for v in rng.integers(2, 7, size=3) * (2, 1, 2))
+    filters = units * rank
+    x = zoo.graph_input((batches, input_size))
+    in_scale = zoo.tensors[x].scale[0]
+    feature_scale = float(rng.uniform(0.002, 0.02))
+    state_scale = in_scale * feature_scale * 5400.0 * np.sqrt(input_size) * 3.0 / 16384.0
+    time_scale = float(rng.uniform(1e-5, 1e-4))
+    out_scale = state_scale * time_scale * 8e7 * np.sqrt(rank * memory) / 60.0
+    feature = zoo.tensor(TensorSpec((filters, input_size), scale=(feature_scale,), zero_point=(0,),
+                                    data=rng.integers(-127, 128, size=(filters, input_size)).astype(np.int8)))
+    time = zoo.tensor(TensorSpec((filters, memory), "int16", scale=(time_scale,), zero_point=(0,),
+                                 data=rng.integers(-32767, 32768, size=(filters, memory)).astype(np.int16)))
+    bias = zoo.tensor(TensorSpec((units,), "int32", scale=(state_scale * time_scale,), zero_point=(0,),
+                                 data=rng.integers(-10 ** 7, 10 ** 7, size=units).astype(np.int32)))
+    state = zoo.tensor(TensorSpec((batches, memory * filters), "int16", scale=(state_scale,), zero_point=(0,),
+                                  is_variable=True))
+    zoo.op("SVDF", (x, feature, time, bias, state), zoo.activation_tensor((batches, units), out_scale),
+           "SVDFOptions", {"rank": rank, "fused_activation_function": activation})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -1023,4 +1047,6 @@ def more_ops_zoo(seed: int) -> bytes:
     for batches, time_major, cell_power, clip in ((1, False, -14, False), (2, False, -11, True), (2, True, -15, False),
                                                   (1, False, -12, True)):
         add_lstm(zoo, batches, time_major, cell_power, clip)
+    for batches, rank, activation in ((1, 1, "NONE"), (2, 2, "RELU"), (1, 3, "NONE")):
+        add_svdf(zoo, batches, rank, activation)
     return zoo.model()

@@ -132,24 +132,27 @@ def test_every_output_byte_matches_tflite_micro(board_project, board, name, requ
     assert len({expected_case[0].tobytes() for expected_case in expected}) > 1
 
 
-def test_the_lstm_state_is_kept_between_inferences_until_reset(board_project):
-    """As in TFLite Micro, an LSTM's hidden and cell state carry over to the next inference (the
-    second run of the same input, without tinyml_reset_state(), gives other outputs); a reset starts
-    again."""
+def test_lstm_and_svdf_state_is_kept_between_inferences_until_reset(board_project):
+    """As in TFLite Micro, an LSTM's hidden and cell state and an SVDF's memory carry over to the next
+    inference: five cases in a row on the state each leaves match TFLite Micro run the same way (and
+    differ from runs from a reset state), then tinyml_reset_state() starts again."""
     data = more_ops_zoo(MORE_OPS_ZOO_SEEDS[0])
     model = read_model(data)
     graph = model.subgraphs[0]
-    lstm_outputs = [graph.outputs.index(op.outputs[0]) for op in graph.operators
-                    if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
-    case = random_cases(model, 1, seed=3)[0]
+    stateful = [graph.outputs.index(op.outputs[0]) for op in graph.operators
+                if op.opcode in ("UNIDIRECTIONAL_SEQUENCE_LSTM", "SVDF")]
+    cases = random_cases(model, 5, seed=3)
     project = board_project("native")
-    write_engine(project, "native", data, inference_main([case, case, case], keep_state_before=(1,)))
+    write_engine(project, "native", data, inference_main(cases + cases[:1], keep_state_before=(1, 2, 3, 4)))
     printed = parse_outputs(run_firmware(project, "native"))
-    first = reference_outputs(data, [case])[0]
-    for output in lstm_outputs:
-        assert np.array_equal(printed[(0, output)], first[output])
-        assert not np.array_equal(printed[(1, output)], first[output])
-        assert np.array_equal(printed[(2, output)], first[output])
+    in_a_row = reference_outputs(data, cases, keep_state=True)
+    each_reset = reference_outputs(data, cases)
+    assert len(stateful) == 7
+    for output in stateful:
+        for case in range(5):
+            assert np.array_equal(printed[(case, output)], in_a_row[case][output]), (case, output)
+        assert not np.array_equal(in_a_row[4][output], each_reset[4][output])
+        assert np.array_equal(printed[(5, output)], each_reset[0][output])
 
 
 def test_int8_div_rounds_where_tflite_micro_shifts_past_31_bits(board_project):

@@ -73,6 +73,7 @@ KERNELS: dict[str, str] = {
     "SUM": "ours",
     "TRANSPOSE": "ours",
     "TRANSPOSE_CONV": "ours",
+    "SVDF": "ours",
     "UNIDIRECTIONAL_SEQUENCE_LSTM": "ours: CMSIS-NN's matrix-vector products, TFLite Micro's steps around them",
     "UNPACK": "ours",
     "ZEROS_LIKE": "ours",
@@ -87,7 +88,7 @@ KERNELS: dict[str, str] = {
 TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "CAST": "int8 -> float32, int16, int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
          "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS},
          "SELECT_V2": "bool ? int8 : int8", "SHAPE": "any -> int32",
-         "UNIDIRECTIONAL_SEQUENCE_LSTM": "int8, int16 cell state",
+         "SVDF": "int8, int16 state", "UNIDIRECTIONAL_SEQUENCE_LSTM": "int8, int16 cell state",
          **{opcode: "bool" for opcode in LOGICAL_OPS},
          **{opcode: "float32, of a DEQUANTIZE of int8" for opcode in FLOAT_ISLAND_OPS}}
 

@@ -73,6 +73,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_cast_s8": ("input", "output", "size", "output_bytes"),
     "tinyml_add_n_s8": ("params", "inputs", "count", "size", "output"),
     "tinyml_transpose_conv_s8": ("params", "input", "filter", "bias", "multipliers", "shifts", "scratch", "output"),
+    "tinyml_svdf_s8": ("params", "input", "weights_feature", "weights_time", "bias", "state", "output"),
     "tinyml_lstm_s8": ("params", "input", "input_to_forget", "input_to_input", "input_to_cell", "input_to_output",
                        "recurrent_to_forget", "recurrent_to_input", "recurrent_to_cell", "recurrent_to_output",
                        "biases", "hidden", "cell", "scratch", "output"),

@@ -66,6 +66,8 @@ OP_RULES: dict[str, OpRule] = {
     "GATHER_ND": _rule(2, 2, "GatherNdOptions"),
     "SHAPE": _rule(1, 1, "ShapeOptions", same_type=()),
     "TRANSPOSE_CONV": _rule(3, 4, "TransposeConvOptions", optional=(3,), required=True, same_type=(2,)),
+    # TFLite Micro's Prepare reads the bias's scale unconditionally: present, though the schema allows -1.
+    "SVDF": _rule(5, 5, "SVDFOptions", required=True),
     # 24 inputs (lstm_shared.h): the peephole (9-11), projection (16, 17) and layer-norm (20-23) ones
     # and CIFG's input gate (1, 5, 12) may be absent; the lowering names the variants it does not run.
     "UNIDIRECTIONAL_SEQUENCE_LSTM": _rule(24, 24, "UnidirectionalSequenceLSTMOptions",

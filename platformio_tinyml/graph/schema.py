@@ -295,6 +295,7 @@ OPTIONS_FIELDS = {
     'L2NormOptions': (_ACTIVATION,),
     'CumsumOptions': (_bool('exclusive'), _bool('reverse')),
     'TransposeConvOptions': (_PADDING, *_STRIDES, _ACTIVATION),
+    'SVDFOptions': (_Field('rank', INT32), _ACTIVATION, _bool('asymmetric_quantize_inputs')),
     'UnidirectionalSequenceLSTMOptions': (
         _ACTIVATION, _Field('cell_clip', FLOAT32, 0.0), _Field('proj_clip', FLOAT32, 0.0), _bool('time_major'),
         _bool('asymmetric_quantize_inputs'), _bool('diagonal_recurrent_tensors')),

@@ -32,6 +32,7 @@ from .reduce import lower_add_n, lower_arg_extremum, lower_cumsum, lower_l2_norm
 from .reshape import lower_reshape, lower_shape
 from .resize import lower_resize
 from .softmax import lower_softmax
+from .svdf import lower_svdf
 from .row_group import lower_row_group
 from .table_group import lower_table_group
 from .lstm import lower_lstm
@@ -72,6 +73,7 @@ LOWERINGS = {
     "ZEROS_LIKE": lower_zeros_like,
     "CAST": lower_cast,
     "TRANSPOSE_CONV": lower_transpose_conv,
+    "SVDF": lower_svdf,
     "UNIDIRECTIONAL_SEQUENCE_LSTM": lower_lstm,
     "ADD_N": lower_add_n,
     "GATHER_ND": lower_gather_nd,

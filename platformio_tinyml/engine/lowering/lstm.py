@@ -10,8 +10,6 @@ next as TFLite Micro keeps them (codegen places them outside the arena)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
@@ -21,7 +19,7 @@ from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_a
 from ..quantization import fully_connected_multiplier, quantize_multiplier
 from ..symbols import scratch_ref, tensor_ref
 from .operands import (OpNotSupported, constant, describe, input_tensor, output_tensor, per_tensor_quantization,
-                       shape_of_rank, symmetric_filter_scales)
+                       shape_of_rank, symmetric_filter_scales, variable_state)
 
 GATES = ("forget", "input", "cell", "output")  # the kernel's order, TFLite Micro's evaluation order
 INPUT_WEIGHTS = {"input": 1, "forget": 2, "cell": 3, "output": 4}  # positions in lstm_shared.h
@@ -58,15 +56,6 @@ def _weights(graph: Graph, op: Operator, position: int, role: str, shape: tuple[
     return tensor, scales[0]
 
 
-def _state(graph: Graph, op: Operator, position: int, role: str, dtype: str, elements: int) -> Tensor:
-    tensor = input_tensor(graph, op, position, role, dtypes=(dtype,))
-    if not tensor.is_variable or tensor.data is not None:
-        raise OpNotSupported(f"its {role} '{tensor.name}' is not a variable tensor (the state TFLite Micro keeps)")
-    if math.prod(tensor.shape) != elements:
-        raise OpNotSupported(f"its {role} '{tensor.name}' has {math.prod(tensor.shape)} elements, not {elements}")
-    return tensor
-
-
 def _mul_scaling(input1_scale: float, input2_scale: float, output_scale: float) -> tuple[int, int]:
     """TFLite Micro's CreateInterGateMulParams: the scales' product and quotient in double."""
     return quantize_multiplier(float(np.float32(input1_scale)) * float(np.float32(input2_scale))
@@ -97,8 +86,8 @@ def lower_lstm(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     state_size = shape_of_rank(input_tensor(graph, op, INPUT_WEIGHTS["forget"], "input-to-forget weights"), 2,
                                "input-to-forget weights")[0]
     in_scale, in_zp = per_tensor_quantization(x)
-    hidden = _state(graph, op, HIDDEN_STATE, "hidden state", "int8", batches * state_size)
-    cell = _state(graph, op, CELL_STATE, "cell state", "int16", batches * state_size)
+    hidden = variable_state(graph, op, HIDDEN_STATE, "hidden state", "int8", batches * state_size)
+    cell = variable_state(graph, op, CELL_STATE, "cell state", "int16", batches * state_size)
     hidden_scale, hidden_zp = per_tensor_quantization(hidden)
     cell_scale, _ = per_tensor_quantization(cell)
     if tuple(y.shape) != (leading, second, state_size):

@@ -90,6 +90,16 @@ def constant(tensor: Tensor, role: str) -> Tensor:
     return tensor
 
 
+def variable_state(graph: Graph, op: Operator, position: int, role: str, dtype: str, count: int) -> Tensor:
+    """A state input (an LSTM's, an SVDF's): a variable tensor of `count` elements."""
+    tensor = input_tensor(graph, op, position, role, dtypes=(dtype,))
+    if not tensor.is_variable or tensor.data is not None:
+        raise OpNotSupported(f"its {role} '{tensor.name}' is not a variable tensor (the state TFLite Micro keeps)")
+    if elements(tensor) != count:
+        raise OpNotSupported(f"its {role} '{tensor.name}' has {elements(tensor)} elements, not {count}")
+    return tensor
+
+
 def run_time(tensor: Tensor, role: str) -> Tensor:
     if tensor.data is not None:
         raise OpNotSupported(f"its {role} '{tensor.name}' is a constant; the engine expects it computed "

@@ -17,6 +17,7 @@
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
  *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state); int16 LOGISTIC and TANH
+ *   tinyml_svdf.c        SVDF (int8, int16 state)
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
 #ifndef TINYML_KERNELS_H
@@ -375,6 +376,21 @@ int32_t tinyml_lstm_s8(const tinyml_lstm_params *params, const int8_t *input, co
                        const int8_t *recurrent_to_forget, const int8_t *recurrent_to_input,
                        const int8_t *recurrent_to_cell, const int8_t *recurrent_to_output, const int32_t *biases,
                        int8_t *hidden, int16_t *cell, int16_t *scratch, int8_t *output);
+
+/* SVDF, int8 input and output, int16 time weights and state (as the TFLite converter quantizes it), as
+ * TFLite Micro's reference (svdf_common.cc): the state, [batches][filters][memory], moves one step
+ * left; each filter's feature product, requantized into the state's scale, is its newest column; each
+ * unit's output is its bias plus the time products of its `rank` filters, requantized. Sums wrap as
+ * the reference's int32 arithmetic. */
+typedef struct {
+    int32_t batches, input_size, filters, rank, memory;
+    int32_t input_zero_point, state_zero_point, output_zero_point;
+    int32_t feature_multiplier, feature_shift; /* input x feature weights -> state */
+    int32_t output_multiplier, output_shift;   /* state x time weights -> output */
+} tinyml_svdf_params;
+
+int32_t tinyml_svdf_s8(const tinyml_svdf_params *params, const int8_t *input, const int8_t *weights_feature,
+                       const int16_t *weights_time, const int32_t *bias, int16_t *state, int8_t *output);
 
 /* ---- float at the graph edge -------------------------------------------------------------- */
 
