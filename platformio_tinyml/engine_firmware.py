@@ -156,8 +156,8 @@ def kernel_path_printed(stdout: str) -> str:
 
 
 def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
-    """`count` int8 inputs: half uniform over [-128, 127], half near each input's zero point (where
-    real data lives, so outputs do not all saturate)."""
+    """`count` int8 (or int16) inputs: half uniform over the type's range, half near each input's zero
+    point (where real data lives, so outputs do not all saturate)."""
     graph = model.subgraphs[0]
     rng = np.random.default_rng(seed)
     cases = []
@@ -168,6 +168,10 @@ def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
             zero_point = tensor.quantization.zero_point[0] if tensor.quantization else 0
             if tensor.dtype == "float32":
                 case.append(rng.normal(0, 3, size=tensor.shape).astype(np.float32))
+                continue
+            if tensor.dtype == "int16":
+                spread = 32768 if number % 2 == 0 else 6000
+                case.append(np.clip(rng.integers(-spread, spread, size=tensor.shape), -32768, 32767).astype(np.int16))
                 continue
             if tensor.name.startswith("positive"):  # RSQRT's input: only reals above 0 are defined
                 case.append(rng.integers(min(zero_point + 1, 127), 128, size=tensor.shape).astype(np.int8))

@@ -341,8 +341,9 @@ def prepare_int8_model(job: ModelJob, emit: Callable[[str], None]) -> Int8Model:
         model = read_model(data, source=options.model_text)
         verify_model(model)
         refuse_what_conversion_cannot_change(model, options)
-        if is_int8_model(model):
-            return Int8Model(data, model, "int8 .tflite used as is", None)
+        kind = quantized_kind(model)
+        if kind is not None:
+            return Int8Model(data, model, f"{kind} .tflite used as is", None)
     if options.calibration is None:
         raise ConversionError(
             f"{what} is a float model: making it int8 needs calibration samples. Set "
@@ -396,33 +397,32 @@ def _onnx2tf_clause(report: dict) -> str:
 
 
 def refuse_what_conversion_cannot_change(model: Model, options: Options) -> None:
-    """A .tflite that is not int8 goes to the converter; one with custom ops or 16-bit activations
-    would only fail there, with the converter's words."""
+    """A .tflite that is not quantized goes to the converter; one with custom ops would only fail
+    there, with the converter's words."""
     graph = model.subgraphs[0]
     if any(op.startswith("CUSTOM:") for op in op_census(graph)):
         from .engine import supported_ops  # the engine's tables, only when needed
 
         check_ops(model, supported_ops(model), options.runtime, options.model_text)
-    # Quantized int16 activations; a CAST's int16 output has no quantization and is no such model.
-    int16 = [t.name or f"tensor {i}" for i, t in enumerate(graph.tensors)
-             if t.dtype == "int16" and t.data is None and t.quantization]
-    if int16:
-        raise ConversionError(
-            f"{PREFIX}model = {options.model_text} is already quantized with 16-bit activations (int16x8: "
-            f"{len(int16)} int16 tensors, e.g. '{int16[0]}'); runtime '{options.runtime}' runs int8 activations "
-            f"only, and a quantized model cannot be quantized again. Give the float model (with "
-            f"{PREFIX}calibration) to make it int8.")
 
 
-def is_int8_model(model: Model) -> bool:
-    """Already quantized: its graph inputs are int8 and some output is int8, or its outputs are of
-    the types int8 ops end in (ARG_MAX's int32, a comparison's bool) with no float32 anywhere."""
+def quantized_kind(model: Model) -> str | None:
+    """'int8' or 'int16x8' for a model already quantized, None for a float one: its graph inputs are
+    int8 (int16 with quantization: int16x8) and some output is of that type, or its outputs are of the
+    types quantized ops end in (ARG_MAX's int32, a comparison's bool) with no float32 anywhere."""
     graph = model.subgraphs[0]
-    inputs = [graph.tensors[i].dtype for i in graph.inputs]
+    inputs = [graph.tensors[i] for i in graph.inputs]
     outputs = [graph.tensors[i].dtype for i in graph.outputs]
-    if any(dtype != "int8" for dtype in inputs):
-        return False
-    return "int8" in outputs or not any(t.dtype == "float32" for t in graph.tensors)
+    if all(t.dtype == "int8" for t in inputs):
+        kind = "int8"
+    elif all(t.dtype in ("int8", "int16") and t.quantization for t in inputs):
+        kind = "int16x8"
+    else:
+        return None
+    quantized_outputs = {"int8"} if kind == "int8" else {"int8", "int16"}
+    if quantized_outputs & set(outputs) or not any(t.dtype == "float32" for t in graph.tensors):
+        return kind
+    return None
 
 
 

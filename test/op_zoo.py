@@ -978,6 +978,37 @@ def add_svdf(zoo: ZooBuilder, batches: int, rank: int, activation: str, sizes=No
            "SVDFOptions", {"rank": rank, "fused_activation_function": activation})
 
 
+def int16_tensor(zoo: ZooBuilder, shape, scale: float) -> int:
+    """An int16x8 model's activation: symmetric (zero point 0)."""
+    return zoo.tensor(TensorSpec(tuple(shape), "int16", scale=(scale,), zero_point=(0,)))
+
+
+def add_fully_connected_s16(zoo: ZooBuilder, per_channel: bool, with_bias: bool, activation: str) -> None:
+    rng = zoo.rng
+    rows, depth, units = (int(v) for v in rng.integers(1, 9, size=3) * (1, 3, 2))
+    in_scale = float(rng.uniform(1e-4, 1e-3))
+    x = int16_tensor(zoo, (rows, depth), in_scale)
+    zoo.inputs.append(x)
+    scales = rng.uniform(0.002, 0.02, size=units if per_channel else 1)
+    w = zoo.tensor(TensorSpec((units, depth), scale=tuple(scales), zero_point=(0,) * len(scales),
+                              data=rng.integers(-127, 128, size=(units, depth)).astype(np.int8)))
+    inputs = [x, w]
+    if with_bias:
+        inputs.append(zoo.tensor(TensorSpec((units,), "int64", scale=tuple(in_scale * np.resize(scales, units)),
+                                            zero_point=(0,) * units,
+                                            data=rng.integers(-10 ** 6, 10 ** 6, size=units).astype(np.int64))))
+    out_scale = in_scale * float(np.mean(scales)) * 74.0 * np.sqrt(depth) * 18000.0 / 16000.0
+    zoo.op("FULLY_CONNECTED", inputs, int16_tensor(zoo, (rows, units), out_scale / 32.0),
+           "FullyConnectedOptions", {"fused_activation_function": activation})
+
+
+def add_sigmoid_s16(zoo: ZooBuilder, opcode: str, input_scale: float) -> None:
+    shape = random_shape(zoo.rng, int(zoo.rng.integers(1, 4)), 1, 6)
+    x = int16_tensor(zoo, shape, input_scale)
+    zoo.inputs.append(x)
+    zoo.op(opcode, (x,), int16_tensor(zoo, shape, 2.0 ** -15))
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -1049,4 +1080,10 @@ def more_ops_zoo(seed: int) -> bytes:
         add_lstm(zoo, batches, time_major, cell_power, clip)
     for batches, rank, activation in ((1, 1, "NONE"), (2, 2, "RELU"), (1, 3, "NONE")):
         add_svdf(zoo, batches, rank, activation)
+    for per_channel, with_bias, activation in ((False, True, "NONE"), (True, True, "RELU"), (True, False, "NONE"),
+                                               (False, False, "RELU6")):
+        add_fully_connected_s16(zoo, per_channel, with_bias, activation)
+    for opcode in ("LOGISTIC", "TANH"):
+        for input_scale in (2.0 ** -12, 2.0 ** -11, 3e-4, 1.7e-3):  # power-of-two scales and others
+            add_sigmoid_s16(zoo, opcode, input_scale)
     return zoo.model()

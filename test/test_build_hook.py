@@ -156,11 +156,11 @@ def _project_with_options(make_project, **options):
 
 
 @pytest.mark.parametrize("options, says", [
-    ({"model": "m.tflite", "quantization": "int16x8"},
-     ["custom_tinyml_quantization = int16x8: runtime 'tinyml' has no int16x8 kernels"]),
+    ({"model": "m.tflite", "quantization": "int4"},
+     ["custom_tinyml_quantization = int4: write one of int8, int16x8"]),
     ({"model": "m.tflite", "modle": "y"}, ["custom_tinyml_modle is not an option", "Did you mean custom_tinyml_model?"]),
     ({"model": "m.tflite", "input_shape": "4,10"}, ["custom_tinyml_input_shape = 4,10: the first (batch) dimension must be 1"]),
-], ids=["int16x8", "misspelt-option", "batch-4"])
+], ids=["int4", "misspelt-option", "batch-4"])
 def test_a_bad_option_stops_the_build(make_project, cache_env, options, says):
     project = _project_with_options(make_project, **options)
     _assert_stops_cleanly(run_pio(project, "run", env=cache_env), says)

@@ -85,6 +85,23 @@ def test_keras_3_lstm_layers_become_fused_lstm_ops(models, convert):
 
 
 @requires_tensorflow
+def test_int16x8_quantization_gives_int16_activations_and_more_accuracy_than_int8(models, convert):
+    """custom_tinyml_quantization = int16x8: TensorFlow's 16x8 mode (int16 activations, int8 weights,
+    int64 biases), checked against Keras like an int8 conversion, and closer to it."""
+    figures = {}
+    for quantization in ("int8", "int16x8"):
+        result, _, _ = convert(model=models / "dense_tanh.keras", calibration=models / "dense_tanh_calibration.npy",
+                               quantization=quantization)
+        graph = result.model.subgraphs[0]
+        activations = {graph.tensors[i].dtype for op in graph.operators for i in op.outputs}
+        assert activations == ({"int16"} if quantization == "int16x8" else {"int8"})
+        figures[quantization] = result.report["accuracy"]
+        print(f"\nFIGURE dense_tanh {quantization}: top-1 agreement {figures[quantization]['top1_agreement']:.3f}, "
+              f"SNR {figures[quantization]['snr_db']:.1f} dB")
+    assert figures["int16x8"]["snr_db"] > figures["int8"]["snr_db"] + 6  # weights stay int8: not 48 dB more
+
+
+@requires_tensorflow
 def test_a_recurrent_layer_that_would_become_a_loop_is_named_with_what_to_do(models, convert):
     with pytest.raises(ConversionError, match="layer 'gru' \\(GRU\\) converts to a loop, and TFLite Micro has no GRU "
                                               "op: use an LSTM"):

@@ -273,13 +273,17 @@ def test_a_custom_op_is_named_not_sent_to_the_converter(tmp_path):
                               "  CUSTOM:SignalWindow: used once (operator 0); it touches 'audio', 'windowed'")
 
 
-def test_a_model_with_int16_activations_is_refused_with_what_to_give(tmp_path):
+def test_a_model_with_int16_activations_is_used_as_it_is(tmp_path):
+    """An int16x8 .tflite (int16 activations, int8 weights) goes to the engine, not the converter (the
+    engine then names any op it has no int16 kernel for)."""
     from platformio_tinyml.engine.tflite_writer import OpSpec, TensorSpec, write_model
+    from platformio_tinyml.options import parse_options
+    from platformio_tinyml.pipeline import ModelJob, prepare_int8_model
 
-    tensors = [TensorSpec((1, 4), "int16", (0.01,), (0,), name="features"),
-               TensorSpec((1, 4), "int16", (0.01,), (0,), name="relu")]
-    data = write_model(tensors, [OpSpec("RELU", (0,), (1,), "NONE", {})], [0], [1])
-    assert _refused_before_conversion(tmp_path, data, ConversionError) == (
-        "custom_tinyml_model = m.tflite is already quantized with 16-bit activations (int16x8: 2 int16 tensors, "
-        "e.g. 'features'); runtime 'tinyml' runs int8 activations only, and a quantized model cannot be "
-        "quantized again. Give the float model (with custom_tinyml_calibration) to make it int8.")
+    tensors = [TensorSpec((1, 4), "int16", (2.0 ** -12,), (0,), name="features"),
+               TensorSpec((1, 4), "int16", (2.0 ** -15,), (0,), name="tanh")]
+    (tmp_path / "m.tflite").write_bytes(write_model(tensors, [OpSpec("TANH", (0,), (1,), "NONE", {})], [0], [1]))
+    options = parse_options({"custom_tinyml_model": "m.tflite"}, tmp_path)
+    lines = []
+    result = prepare_int8_model(ModelJob(options, tmp_path, tmp_path / "build"), lines.append)
+    assert result.how == "int16x8 .tflite used as is" and not any("convert" in line for line in lines)

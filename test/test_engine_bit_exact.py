@@ -75,6 +75,12 @@ def keras_transformer(tmp_path_factory) -> bytes:
 
 
 @pytest.fixture(scope="session")
+def keras_int16x8(tmp_path_factory) -> bytes:
+    """Dense, tanh and sigmoid layers converted with custom_tinyml_quantization = int16x8."""
+    return _converted(tmp_path_factory, "dense_tanh.keras", "dense_tanh_calibration.npy", quantization="int16x8")
+
+
+@pytest.fixture(scope="session")
 def keras_lstm(tmp_path_factory) -> bytes:
     """Two stacked Keras 3 LSTM layers, converted at build time into UNIDIRECTIONAL_SEQUENCE_LSTM ops."""
     return _converted(tmp_path_factory, "lstm.keras", "lstm_calibration.npy")
@@ -91,7 +97,7 @@ def model_bytes(name: str, request=None) -> bytes:
         return tiny_transformer(0)
     if name == "linear_attention":
         return tiny_transformer(0, linear_attention=True)
-    if name in ("keras_transformer", "keras_lstm"):
+    if name in ("keras_transformer", "keras_lstm", "keras_int16x8"):
         return request.getfixturevalue(name)
     return shared_model_path(f"{name}.tflite").read_bytes()
 
@@ -109,7 +115,7 @@ def mismatches(model, expected, printed) -> list[str]:
     return found
 
 
-KERAS = [pytest.param(name, marks=requires_tensorflow) for name in ("keras_transformer", "keras_lstm")]
+KERAS = [pytest.param(name, marks=requires_tensorflow) for name in ("keras_transformer", "keras_lstm", "keras_int16x8")]
 MODELS = (SHARED_MODELS + [f"zoo{seed}" for seed in ZOO_SEEDS] + [f"tzoo{seed}" for seed in TRANSFORMER_ZOO_SEEDS]
           + [f"mzoo{seed}" for seed in MORE_OPS_ZOO_SEEDS]
           + ["tiny_transformer", "linear_attention", *KERAS])

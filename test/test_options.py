@@ -55,9 +55,7 @@ def test_bad_input_shapes_say_what_to_write(text, says):
     assert message.startswith(f"custom_tinyml_input_shape = {text}:") and says in message
 
 
-def test_int16x8_is_refused_until_the_runtime_has_kernels_for_it():
-    message = error_of(quantization="int16x8")
-    assert "runtime 'tinyml' has no int16x8 kernels" in message and "custom_tinyml_quantization = int8" in message
+def test_quantization_is_int8_or_int16x8():
     assert "write one of int8, int16x8" in error_of(quantization="float16")
     assert "custom_tinyml_runtime = tflm: write one of tinyml" in error_of(runtime="tflm")
 

@@ -35,11 +35,16 @@ def load(path: Path, options: Options, what: str) -> FloatModel:
         return [interpreter.get_tensor(detail["index"]).copy() for detail in interpreter.get_output_details()]
 
     def to_int8(samples: list[np.ndarray]) -> bytes:
+        """Quantized as options.quantization says: int8, or int16x8 (int16 activations, int64 biases)."""
+        sixteen = options.quantization == "int16x8"
+        activations, biases = (tf.int16, tf.int64) if sixteen else (tf.int8, tf.int32)
         try:
             return calibrator.Calibrator(data).calibrate_and_quantize(
-                lambda: batches_of_one(samples), tf.int8, tf.int8, allow_float=False)
+                lambda: batches_of_one(samples), activations, activations, allow_float=False,
+                activations_type=activations, bias_type=biases)
         except Exception as exc:  # the calibrator raises RuntimeError/ValueError with TFLite text
-            raise ConversionError(f"{what}: the TFLite calibrator cannot make it int8: {exc}") from None
+            raise ConversionError(f"{what}: the TFLite calibrator cannot make it {options.quantization}: "
+                                  f"{exc}") from None
 
     outputs = [graph.tensors[i].name for i in graph.outputs]
     return FloatModel([t.name for t in inputs], shapes, outputs, to_int8, to_float=lambda: data,

@@ -21,7 +21,7 @@ from .plan import ArenaPlan
 from ..c_literals import c_string
 from .symbols import ARENA, STATE, op_function_name, scratch_symbol, tensor_ref, tensor_symbol
 
-C_POINTER_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "uint8_t",
+C_POINTER_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "int64": "int64_t", "uint8": "uint8_t",
                    "float32": "float", "bool": "uint8_t"}
 TINYML_TYPES = {"int8": "TINYML_TYPE_INT8", "int16": "TINYML_TYPE_INT16", "int32": "TINYML_TYPE_INT32",
                 "float32": "TINYML_TYPE_FLOAT32", "bool": "TINYML_TYPE_BOOL"}

@@ -111,8 +111,9 @@ def quantize_value(real: float, scale: float, zero_point: int) -> int:
     return zero_point + int(tflite_round(float(np.float32(real) / np.float32(scale))))
 
 
-def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
-    """Clamp bounds of an int8 output for a fused activation (TFLite CalculateActivationRangeQuantized)."""
+def activation_range(activation: str, scale: float, zero_point: int, dtype: str = "int8") -> tuple[int, int]:
+    """Clamp bounds of an int8 (or int16) output for a fused activation (TFLite
+    CalculateActivationRangeQuantized)."""
     bounds = {
         "NONE": (None, None),
         "RELU": (0.0, None),
@@ -120,10 +121,11 @@ def activation_range(activation: str, scale: float, zero_point: int) -> tuple[in
         "RELU_N1_TO_1": (-1.0, 1.0),
     }
     if activation not in bounds:
-        raise QuantizationError(f"fused activation {activation} is not supported on int8 outputs")
+        raise QuantizationError(f"fused activation {activation} is not supported on {dtype} outputs")
     low, high = bounds[activation]
-    act_min = INT8_MIN if low is None else max(INT8_MIN, quantize_value(low, scale, zero_point))
-    act_max = INT8_MAX if high is None else min(INT8_MAX, quantize_value(high, scale, zero_point))
+    type_min, type_max = (INT8_MIN, INT8_MAX) if dtype == "int8" else (-(1 << 15), (1 << 15) - 1)
+    act_min = type_min if low is None else max(type_min, quantize_value(low, scale, zero_point))
+    act_max = type_max if high is None else min(type_max, quantize_value(high, scale, zero_point))
     return act_min, act_max
 
 

@@ -20,6 +20,7 @@ from ..kernel_call import ConstTable, KernelCall, LocalConst, c_dims, c_struct, 
 from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers
 from ..scratch import conv_wrapper_bytes
 from ..symbols import tensor_ref
+from .int16 import is_int16, lower_fully_connected_s16
 from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, shape_of_rank, symmetric_filter_scales)
 
@@ -28,6 +29,8 @@ def lower_fully_connected(graph: Graph, op: Operator, path: KernelPath) -> Kerne
     options = op.options
     if options.get("weights_format", "DEFAULT") != "DEFAULT":
         raise OpNotSupported(f"weights format {options['weights_format']}")
+    if is_int16(graph, op):
+        return lower_fully_connected_s16(graph, op, path)
     x = input_tensor(graph, op, 0, "input")
     w = constant(input_tensor(graph, op, 1, "weights"), "weights")
     b = input_tensor(graph, op, 2, "bias", dtypes=("int32",), optional=True)

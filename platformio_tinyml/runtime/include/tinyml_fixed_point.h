@@ -41,6 +41,15 @@ static inline int32_t tinyml_requantize_below_one(int32_t x, int32_t multiplier,
     return tinyml_divide_by_pot(tinyml_doubling_high_mul(x, multiplier), -shift);
 }
 
+/* TFLite's MultiplyByQuantizedMultiplier for an int64 sum (int16 kernels): the multiplier rounded to
+ * 15 bits, then one rounding shift. */
+static inline int32_t tinyml_requantize_s64(int64_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    const int32_t total_shift = 15 - shift;
+    return (int32_t)((x * reduced + ((int64_t)1 << (total_shift - 1))) >> total_shift);
+}
+
 static inline int32_t tinyml_clamp(int32_t x, int32_t low, int32_t high)
 {
     return x < low ? low : (x > high ? high : x);

@@ -16,7 +16,8 @@
  *                        PAD, GATHER, EMBEDDING_LOOKUP
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
- *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state); int16 LOGISTIC and TANH
+ *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state)
+ *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, FULLY_CONNECTED
  *   tinyml_svdf.c        SVDF (int8, int16 state)
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
@@ -349,6 +350,13 @@ int32_t tinyml_transpose_conv_s8(const tinyml_transpose_conv_params *params, con
  * the input is first scaled by multiplier * 2^-shift; multiplier 0 means 3 * 2^shift, exactly. */
 int32_t tinyml_logistic_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
 int32_t tinyml_tanh_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
+
+/* FULLY_CONNECTED on int16 (int8 weights, int64 bias or NULL) as TFLite Micro's reference: int64
+ * sums, each unit requantized by its multiplier and shift (one of each per unit, per-tensor weights
+ * repeat theirs). */
+int32_t tinyml_fully_connected_s16(const int16_t *input, const int8_t *weights, const int64_t *bias,
+                                   const int32_t *multipliers, const int32_t *shifts, int32_t rows, int32_t depth,
+                                   int32_t units, int32_t activation_min, int32_t activation_max, int16_t *output);
 
 /* UNIDIRECTIONAL_SEQUENCE_LSTM, int8 activations and weights, int16 cell state, as TFLite Micro's
  * reference (lstm_eval.h): per time step and batch row, four gates (forget, input, cell, output; in

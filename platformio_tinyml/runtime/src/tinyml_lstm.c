@@ -1,58 +1,13 @@
 /* UNIDIRECTIONAL_SEQUENCE_LSTM (int8 activations, int16 cell state) and the int16 sigmoid and tanh
  * it uses, step for step as TFLite Micro's reference kernel (lstm_eval.h, lstm_eval_common.cc): each
  * product saturated to int16 on its own before the two of a gate are added, each multiplication of
- * two int16 values requantized with TFLite's double rounding. The matrix products are CMSIS-NN's. */
+ * two int16 values requantized with TFLite's double rounding. The matrix products are CMSIS-NN's, the
+ * sigmoid and tanh tinyml_s16.c's. */
 #include <string.h>
 
-#include "arm_nn_tables.h"
 #include "arm_nnsupportfunctions.h"
 #include "tinyml_fixed_point.h"
 #include "tinyml_kernels.h"
-
-/* The input scaled as TFLite's int16 Logistic and Tanh scale it: multiplier 0 is 3 * 2^shift (the
- * power-of-two case, exact), else multiplier * x / 2^shift rounded half up. */
-static inline int32_t scaled_input(int16_t x, int32_t multiplier, int32_t shift)
-{
-    if (multiplier == 0) {
-        return x * (3 << shift);
-    }
-    const int32_t round = shift > 0 ? 1 << (shift - 1) : 0;
-    return (x * multiplier + round) >> shift;
-}
-
-/* sigmoid(|x|) from the table: entry |x| >> `fraction_bits`, interpolated with the bits below. */
-static inline uint32_t sigmoid_interpolated(uint32_t magnitude, int32_t fraction_bits, uint32_t saturated)
-{
-    const uint32_t entry = magnitude >> fraction_bits;
-    if (entry >= 255) {
-        return saturated;
-    }
-    const uint32_t low = sigmoid_table_uint16[entry], high = sigmoid_table_uint16[entry + 1];
-    return (low << fraction_bits) + (magnitude & ((1u << fraction_bits) - 1)) * (high - low);
-}
-
-int32_t tinyml_logistic_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift)
-{
-    for (int32_t i = 0; i < size; i++) {
-        const int32_t x = scaled_input(input[i], multiplier, shift);
-        const uint32_t value = sigmoid_interpolated((uint32_t)(x < 0 ? -x : x), 9, 0x7FFFu << 10);
-        const uint32_t result = x >= 0 ? value + (1u << 9) : (1u << 25) - value + (1u << 9) - 1;
-        output[i] = (int16_t)(result >> 10);
-    }
-    return TINYML_KERNEL_OK;
-}
-
-int32_t tinyml_tanh_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift)
-{
-    for (int32_t i = 0; i < size; i++) {
-        const int32_t x = scaled_input(input[i], multiplier, shift);
-        /* tanh(x) = 2 sigmoid(2x) - 1: the same table, one fraction bit fewer */
-        const int32_t value = (int32_t)sigmoid_interpolated((uint32_t)(x < 0 ? -x : x), 8, 0xFFFFu << 8);
-        const int32_t result = x >= 0 ? value - (1 << 23) + (1 << 7) : -value + (1 << 23) + (1 << 7) - 1;
-        output[i] = (int16_t)(result >> 8);
-    }
-    return TINYML_KERNEL_OK;
-}
 
 static inline int16_t saturate_s16(int32_t x)
 {
