@@ -156,3 +156,19 @@ def test_outputs_of_every_type_pass_on_the_m55(tmp_path):
     project = golden_project(tmp_path / "typed", {"typed_outputs": model}, {"m55": "corstone300"})
     done = run_pio(project, "test", timeout=600)
     assert suite_outcomes(done.stdout) == {"typed_outputs_m55": "PASSED"}, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_an_int16x8_model_passes_on_the_m55(tmp_path):
+    """An int16x8 .tflite (int16 inputs and outputs) through the user's path: used as it is, its
+    golden data int16, compared on the device."""
+    from op_zoo import ZooBuilder, add_fully_connected_s16, add_sigmoid_s16
+
+    zoo = ZooBuilder(6)
+    add_fully_connected_s16(zoo, per_channel=True, with_bias=True, activation="RELU")
+    add_sigmoid_s16(zoo, "TANH", 3e-4)
+    add_sigmoid_s16(zoo, "LOGISTIC", 2.0 ** -12)
+    model = tmp_path / "int16x8.tflite"
+    model.write_bytes(zoo.model())
+    project = golden_project(tmp_path / "int16x8", {"int16x8": model}, {"m55": "corstone300"})
+    done = run_pio(project, "test", timeout=600)
+    assert suite_outcomes(done.stdout) == {"int16x8_m55": "PASSED"}, done.stdout[-3000:] + done.stderr[-3000:]
