@@ -1009,6 +1009,20 @@ def add_sigmoid_s16(zoo: ZooBuilder, opcode: str, input_scale: float) -> None:
     zoo.op(opcode, (x,), int16_tensor(zoo, shape, 2.0 ** -15))
 
 
+def add_binary_s16(zoo: ZooBuilder, opcode: str, broadcast: bool, activation: str) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, int(rng.integers(1, 4)), 1, 6)
+    second = shape[-1:] if broadcast else shape
+    scales = rng.uniform(1e-4, 1e-3, size=3)
+    a, b = int16_tensor(zoo, shape, float(scales[0])), int16_tensor(zoo, second, float(scales[1]))
+    zoo.inputs += [a, b]
+    out_scale = float(scales[0] * scales[1] * 32768 / 4) if opcode == "MUL" else float(scales[2] * 2)
+    options = {"fused_activation_function": activation}
+    if opcode != "MUL":
+        options["pot_scale_int16"] = False  # what the converter's 16x8 mode writes
+    zoo.op(opcode, (a, b), int16_tensor(zoo, shape, out_scale), opcode.title() + "Options", options)
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -1086,4 +1100,7 @@ def more_ops_zoo(seed: int) -> bytes:
     for opcode in ("LOGISTIC", "TANH"):
         for input_scale in (2.0 ** -12, 2.0 ** -11, 3e-4, 1.7e-3):  # power-of-two scales and others
             add_sigmoid_s16(zoo, opcode, input_scale)
+    for opcode in ("ADD", "SUB", "MUL"):
+        for broadcast, activation in ((False, "NONE"), (True, "RELU")):
+            add_binary_s16(zoo, opcode, broadcast, activation)
     return zoo.model()

@@ -19,6 +19,7 @@ MAX_LEFT_SHIFT = 30
 SOFTMAX_DIFF_INTEGER_BITS = 5
 # Elementwise ADD on int8 first shifts inputs left by this many bits (TFLite's left_shift).
 ADD_INPUT_LEFT_SHIFT = 20
+INT16_ADD_LEFT_SHIFT = 15  # TFLite Micro's add and sub Prepare for int16 outputs
 
 
 class QuantizationError(ValueError):
@@ -143,16 +144,17 @@ def softmax_input_scaling(beta: float, input_scale: float) -> tuple[int, int, in
     return multiplier, left_shift, -radius
 
 
-def add_scaling(input1_scale: float, input2_scale: float, output_scale: float):
+def add_scaling(input1_scale: float, input2_scale: float, output_scale: float,
+                left_shift: int = ADD_INPUT_LEFT_SHIFT):
     """Multipliers of int8 ADD (TFLite's add Prepare): both inputs rescaled to twice the larger input
-    scale after a left shift of 20 bits, then the sum rescaled to the output.
+    scale after a left shift of 20 bits (15 for int16), then the sum rescaled to the output.
 
     Returns ((m1, s1), (m2, s2), (m_out, s_out))."""
     in1, in2, out = positive_scales(input1_scale, input2_scale, output_scale)
     twice_max = 2 * max(in1, in2)
     return (quantize_multiplier_smaller_than_one(in1 / twice_max),
             quantize_multiplier_smaller_than_one(in2 / twice_max),
-            quantize_multiplier_smaller_than_one(twice_max / ((1 << ADD_INPUT_LEFT_SHIFT) * out)))
+            quantize_multiplier_smaller_than_one(twice_max / ((1 << left_shift) * out)))
 
 
 def mul_scaling(input1_scale: float, input2_scale: float, output_scale: float) -> tuple[int, int]:

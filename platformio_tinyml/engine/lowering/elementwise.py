@@ -21,10 +21,12 @@ from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
 from ..fixed_point import requantize_below_one
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_float, c_struct, kernel_arguments
-from ..quantization import (ADD_INPUT_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT, activation_range, add_scaling,
-                            kernel_multiplier, mul_scaling, quantize_multiplier, squared_difference_scaling)
+from ..quantization import (ADD_INPUT_LEFT_SHIFT, INT16_ADD_LEFT_SHIFT, SQUARED_DIFFERENCE_LEFT_SHIFT,
+                            activation_range, add_scaling, kernel_multiplier, mul_scaling, quantize_multiplier,
+                            squared_difference_scaling)
 from ..symbols import tensor_ref
 from .data_movement import copy_dims, quantized_alike
+from .int16 import is_int16
 from .operands import (OpNotSupported, contiguous_strides, describe, elements, input_tensor,
                        output_tensor, per_tensor_quantization)
 
@@ -40,8 +42,9 @@ FLOAT_ACTIVATION_RANGES = {"NONE": (-FLT_MAX, FLT_MAX), "RELU": (0.0, FLT_MAX), 
                            "RELU6": (0.0, 6.0)}
 
 
-def _operands(graph: Graph, op: Operator):
-    return input_tensor(graph, op, 0, "first"), input_tensor(graph, op, 1, "second"), output_tensor(graph, op)
+def _operands(graph: Graph, op: Operator, dtypes=("int8",)):
+    return (input_tensor(graph, op, 0, "first", dtypes), input_tensor(graph, op, 1, "second", dtypes),
+            output_tensor(graph, op, dtypes))
 
 
 def broadcast_strides(x: Tensor, out_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -73,10 +76,13 @@ def broadcast_dims(a: Tensor, b: Tensor, y: Tensor) -> dict:
 
 
 def _activation(op: Operator, y: Tensor) -> tuple[int, int]:
-    return activation_range(op.options.get("fused_activation_function", "NONE"), *per_tensor_quantization(y))
+    return activation_range(op.options.get("fused_activation_function", "NONE"), *per_tensor_quantization(y),
+                            dtype=y.dtype)
 
 
 def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    if is_int16(graph, op):
+        return lower_binary_s16(graph, op)
     a, b, y = _operands(graph, op)
     if path is not KernelPath.MVE and (period := constant_period(op, a, b, y)) is not None:
         return lower_add_constant(graph, op, period)
@@ -93,6 +99,22 @@ def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         constants=tuple(t.index for t in (a, b) if t.data is not None),
         summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)}",
         locals=locals_)
+
+
+def lower_binary_s16(graph: Graph, op: Operator) -> KernelCall:
+    """int16 ADD, SUB, MUL: TFLite Micro's int16 steps, element by element (tinyml_binary_s16)."""
+    if op.opcode not in ("ADD", "SUB", "MUL"):
+        raise OpNotSupported(f"{op.opcode} has no int16 kernel here (int16: ADD, SUB, MUL)")
+    a, b, y = _operands(graph, op, ("int16",))
+    locals_ = (LocalConst("tinyml_binary_params", "params", c_struct(**binary_params(graph, op))),
+               LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_binary_s16",
+        arguments=kernel_arguments("tinyml_binary_s16", params="&params", dims="&dims", input1=tensor_ref(a),
+                                   input2=tensor_ref(b), output=tensor_ref(y)),
+        reads=tuple(t.index for t in (a, b) if t.data is None), writes=(y.index,),
+        constants=tuple(t.index for t in (a, b) if t.data is not None),
+        summary=f"{describe(a)} {SYMBOLS[op.opcode]} {describe(b)} -> {describe(y)} int16", locals=locals_)
 
 
 def constant_period(op: Operator, a: Tensor, b: Tensor, y: Tensor) -> int | None:
@@ -141,8 +163,9 @@ def lower_add_constant(graph: Graph, op: Operator, period: int) -> KernelCall:
 
 
 def binary_params(graph: Graph, op: Operator) -> dict:
-    """The fields of tinyml_binary_params for an int8 ADD, SUB, MUL or SQUARED_DIFFERENCE."""
-    a, b, y = _operands(graph, op)
+    """The fields of tinyml_binary_params for an int8 ADD, SUB, MUL or SQUARED_DIFFERENCE (int16: ADD,
+    SUB, MUL)."""
+    a, b, y = _operands(graph, op, ("int8", "int16"))
     (a_scale, a_zp), (b_scale, b_zp) = per_tensor_quantization(a), per_tensor_quantization(b)
     y_scale, y_zp = per_tensor_quantization(y)
     act_min, act_max = _activation(op, y)
@@ -156,7 +179,8 @@ def binary_params(graph: Graph, op: Operator) -> dict:
         if op.opcode == "SQUARED_DIFFERENCE":
             scaling, left_shift = squared_difference_scaling(a_scale, b_scale, y_scale), SQUARED_DIFFERENCE_LEFT_SHIFT
         else:
-            scaling, left_shift = add_scaling(a_scale, b_scale, y_scale), ADD_INPUT_LEFT_SHIFT
+            left_shift = ADD_INPUT_LEFT_SHIFT if y.dtype == "int8" else INT16_ADD_LEFT_SHIFT
+            scaling = add_scaling(a_scale, b_scale, y_scale, left_shift)
         (m1, s1), (m2, s2), (mo, so) = scaling
         params.update(left_shift=left_shift, input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2,
                       input2_shift=s2, output_multiplier=mo, output_shift=so)

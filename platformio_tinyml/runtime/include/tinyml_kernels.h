@@ -17,7 +17,7 @@
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
  *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state)
- *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, FULLY_CONNECTED
+ *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, FULLY_CONNECTED (ADD, SUB, MUL: tinyml_binary.c)
  *   tinyml_svdf.c        SVDF (int8, int16 state)
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
  */
@@ -97,6 +97,11 @@ typedef struct {
 
 int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
                          const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* ADD, SUB and MUL on int16 (int16x8 models) with broadcasting, the same steps (ADD and SUB with a
+ * left shift of 15, as TFLite Micro's Prepare gives int16). */
+int32_t tinyml_binary_s16(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
+                          const int16_t *input1, const int16_t *input2, int16_t *output);
 
 /* MAXIMUM (maximum = 1) or MINIMUM (0) of two int8 tensors with broadcasting, on the raw values as
  * TFLite Micro's reference does (its kernel reads no quantization). */

@@ -108,6 +108,24 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
     }
 }
 
+int32_t tinyml_binary_s16(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
+                          const int16_t *input1, const int16_t *input2, int16_t *output)
+{
+    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
+    tinyml_broadcast_walk run;
+    if (!tinyml_broadcast_start(dims, &run) || params->op < TINYML_BINARY_ADD || params->op > TINYML_BINARY_MUL) {
+        return TINYML_KERNEL_ERROR;
+    }
+    const tinyml_binary_params p = *params; /* copied: the stores may alias it */
+    do {
+        const int16_t *a = input1 + run.offset1, *b = input2 + run.offset2;
+        for (int32_t i = 0; i < run.inner; i++) {
+            *output++ = (int16_t)tinyml_binary_element(&p, a[i * run.stride1], b[i * run.stride2]);
+        }
+    } while (tinyml_broadcast_next(dims, index, &run));
+    return TINYML_KERNEL_OK;
+}
+
 int32_t tinyml_add_constant_s8(const tinyml_binary_params *params, const int8_t *input,
                                const int32_t *scaled_constant, int32_t period, int32_t size, int8_t *output)
 {
