@@ -1023,6 +1023,33 @@ def add_binary_s16(zoo: ZooBuilder, opcode: str, broadcast: bool, activation: st
     zoo.op(opcode, (a, b), int16_tensor(zoo, shape, out_scale), opcode.title() + "Options", options)
 
 
+def add_data_movement_s16(zoo: ZooBuilder) -> None:
+    """int16 TRANSPOSE, STRIDED_SLICE, CONCATENATION and RESHAPE (the bytes moved two at a time)."""
+    rng = zoo.rng
+    scale = float(rng.uniform(1e-4, 1e-3))
+    shape = random_shape(rng, 4, 2, 5)
+    perm = [int(p) for p in rng.permutation(4)]
+    x = int16_tensor(zoo, shape, scale)
+    zoo.inputs.append(x)
+    zoo.op("TRANSPOSE", (x, int32_constant(zoo, perm)), int16_tensor(zoo, [shape[p] for p in perm], scale),
+           "TransposeOptions")
+    x = int16_tensor(zoo, (1, 6, 8), scale)
+    zoo.inputs.append(x)
+    zoo.op("STRIDED_SLICE", (x, int32_constant(zoo, [0, 1, 0]), int32_constant(zoo, [1, 6, 8]),
+                             int32_constant(zoo, [1, 2, 3])), int16_tensor(zoo, (1, 3, 3), scale),
+           "StridedSliceOptions", {"begin_mask": 0, "end_mask": 0, "shrink_axis_mask": 0})
+    parts = [int16_tensor(zoo, (2, width, 3), scale) for width in (1, 4)]
+    zoo.inputs += parts
+    zoo.op("CONCATENATION", parts, int16_tensor(zoo, (2, 5, 3), scale), "ConcatenationOptions",
+           {"axis": 1, "fused_activation_function": "NONE"})
+    x = int16_tensor(zoo, (2, 6), scale)
+    zoo.inputs.append(x)
+    reshaped = int16_tensor(zoo, (3, 4), scale)
+    zoo.ops.append(OpSpec("RESHAPE", (x, int32_constant(zoo, [3, 4])), (reshaped,), "ReshapeOptions",
+                          {"new_shape": [3, 4]}))
+    zoo.op("TANH", (reshaped,), int16_tensor(zoo, (3, 4), 2.0 ** -15))
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -1103,4 +1130,5 @@ def more_ops_zoo(seed: int) -> bytes:
     for opcode in ("ADD", "SUB", "MUL"):
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation)
+    add_data_movement_s16(zoo)
     return zoo.model()

@@ -1,4 +1,5 @@
-"""Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8):
+"""Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8; TRANSPOSE,
+STRIDED_SLICE and CONCATENATION of int16 too, each element its two bytes):
 TRANSPOSE (permuted input strides), STRIDED_SLICE and SLICE (scaled strides from a start offset),
 CONCATENATION and PACK (each input into its place), SPLIT, SPLIT_V and UNPACK (each output from its
 place), PAD / PADV2 (a fill, then the input into the middle); GATHER, EMBEDDING_LOOKUP and GATHER_ND
@@ -17,11 +18,19 @@ from .operands import (OpNotSupported, checked, constant_ints, contiguous_stride
                        input_tensor, output_tensor, per_tensor_quantization, run_time)
 
 MAX_RANK = 6
+MOVABLE = ("int8", "int16")  # element types the byte copies move (an int16 element is two bytes)
+ELEMENT_BYTES = {"int8": 1, "int16": 2}
 
 
-def copy_dims(dims, input_strides, output_strides) -> str:
+def copy_dims(dims, input_strides, output_strides, element_bytes: int = 1) -> str:
+    """The copy of a box of `dims` elements with those element strides; elements of several bytes are
+    copied as one more, innermost, dimension of their bytes."""
     dims = tuple(dims) or (1,)
     input_strides, output_strides = tuple(input_strides) or (0,), tuple(output_strides) or (0,)
+    if element_bytes > 1:
+        dims += (element_bytes,)
+        input_strides = tuple(s * element_bytes for s in input_strides) + (1,)
+        output_strides = tuple(s * element_bytes for s in output_strides) + (1,)
     if len(dims) > MAX_RANK:
         raise OpNotSupported(f"{len(dims)} dims; the kernel takes up to {MAX_RANK}")
     return c_struct(rank=len(dims), dims=dims + (1,) * (MAX_RANK - len(dims)),
@@ -33,13 +42,20 @@ def pointer_plus(symbol: str, offset: int) -> str:
     return f"{symbol} + {offset}" if offset else symbol
 
 
+def as_bytes(expression: str, tensor: Tensor, const: bool) -> str:
+    """A tensor's data (plus an element offset) as the copy kernel's int8 pointer."""
+    if tensor.dtype == "int8":
+        return expression
+    return f"({'const ' if const else ''}int8_t *)({expression})"
+
+
 def _operand_io(tensors: list[Tensor]):
     return (tuple(t.index for t in tensors if t.data is None), tuple(t.index for t in tensors if t.data is not None))
 
 
 def lower_transpose(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    x = run_time(input_tensor(graph, op, 0, "input"), "input")
-    y = output_tensor(graph, op)
+    x = run_time(input_tensor(graph, op, 0, "input", MOVABLE), "input")
+    y = output_tensor(graph, op, (x.dtype,))
     perm = constant_ints(graph, op, 1, "permutation")
     rank = len(x.shape)
     if sorted(perm) != list(range(rank)):
@@ -48,10 +64,11 @@ def lower_transpose(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if out_shape != tuple(y.shape):
         raise OpNotSupported(f"output {list(y.shape)} is not the input permuted ({list(out_shape)})")
     strides = contiguous_strides(x.shape)
-    dims = copy_dims(out_shape, [strides[p] for p in perm], contiguous_strides(out_shape))
+    dims = copy_dims(out_shape, [strides[p] for p in perm], contiguous_strides(out_shape), ELEMENT_BYTES[x.dtype])
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
-        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(x), output=tensor_ref(y)),
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=as_bytes(tensor_ref(x), x, True),
+                                   output=as_bytes(tensor_ref(y), y, False)),
         reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; permutation {list(perm)}",
         locals=(LocalConst("tinyml_copy_dims", "dims", dims),))
@@ -87,8 +104,8 @@ def slice_bounds(size: int, begin: int, end: int, stride: int, begin_masked: boo
 
 
 def lower_strided_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    x = run_time(input_tensor(graph, op, 0, "input"), "input")
-    y = output_tensor(graph, op)
+    x = run_time(input_tensor(graph, op, 0, "input", MOVABLE), "input")
+    y = output_tensor(graph, op, (x.dtype,))
     begin = constant_ints(graph, op, 1, "begin")
     end = constant_ints(graph, op, 2, "end")
     steps = constant_ints(graph, op, 3, "strides") if len(op.inputs) > 3 else (1,) * len(begin)
@@ -117,19 +134,20 @@ def lower_strided_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelC
         in_strides.append(step * strides[axis])
     if tuple(kept) != tuple(y.shape):
         raise OpNotSupported(f"output {list(y.shape)} does not match the slice {kept}")
-    call_dims = copy_dims(dims, in_strides, contiguous_strides(tuple(dims)))
+    call_dims = copy_dims(dims, in_strides, contiguous_strides(tuple(dims)), ELEMENT_BYTES[x.dtype])
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
-        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=pointer_plus(tensor_ref(x), offset),
-                                   output=tensor_ref(y)), reads=(x.index,),
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims",
+                                   input=as_bytes(pointer_plus(tensor_ref(x), offset), x, True),
+                                   output=as_bytes(tensor_ref(y), y, False)), reads=(x.index,),
         writes=(y.index,), summary=f"{describe(x)} -> {describe(y)}; begin {list(begin)}, end {list(end)}, "
                                    f"strides {list(steps)}",
         locals=(LocalConst("tinyml_copy_dims", "dims", call_dims),))
 
 
 def lower_concatenation(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    inputs = [input_tensor(graph, op, n, f"input {n}") for n in range(len(op.inputs))]
-    y = output_tensor(graph, op)
+    y = output_tensor(graph, op, MOVABLE)
+    inputs = [input_tensor(graph, op, n, f"input {n}", (y.dtype,)) for n in range(len(op.inputs))]
     if op.options.get("fused_activation_function", "NONE") != "NONE":
         raise OpNotSupported("a fused activation")
     for tensor in inputs:
@@ -145,11 +163,11 @@ def lower_concatenation(graph: Graph, op: Operator, path: KernelPath) -> KernelC
         if len(tensor.shape) != rank or any(a != b for d, (a, b) in enumerate(zip(tensor.shape, y.shape)) if d != axis):
             raise OpNotSupported(f"input {list(tensor.shape)} does not fit output {list(y.shape)} along axis {axis}")
         name = f"dims{number}"
-        locals_.append(LocalConst("tinyml_copy_dims", name,
-                                  copy_dims(tensor.shape, contiguous_strides(tensor.shape), out_strides)))
+        locals_.append(LocalConst("tinyml_copy_dims", name, copy_dims(
+            tensor.shape, contiguous_strides(tensor.shape), out_strides, ELEMENT_BYTES[y.dtype])))
         calls.append(("tinyml_copy_s8", kernel_arguments(
-            "tinyml_copy_s8", dims=f"&{name}", input=tensor_ref(tensor),
-            output=pointer_plus(tensor_ref(y), position * out_strides[axis]))))
+            "tinyml_copy_s8", dims=f"&{name}", input=as_bytes(tensor_ref(tensor), tensor, True),
+            output=as_bytes(pointer_plus(tensor_ref(y), position * out_strides[axis]), y, False))))
         position += tensor.shape[axis]
     if position != y.shape[axis]:
         raise OpNotSupported(f"inputs add up to {position} along axis {axis}, the output has {y.shape[axis]}")

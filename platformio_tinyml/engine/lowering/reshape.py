@@ -12,8 +12,8 @@ from .operands import OpNotSupported, describe, elements, input_tensor, output_t
 
 
 def lower_reshape(graph: Graph, op: Operator, path: KernelPath) -> Alias:
-    x = input_tensor(graph, op, 0, "input")
-    y = output_tensor(graph, op)
+    x = input_tensor(graph, op, 0, "input", ("int8", "int16"))
+    y = output_tensor(graph, op, (x.dtype,))
     if x.data is not None:
         raise OpNotSupported(f"input '{x.name}' is a constant")
     if elements(x) != elements(y):
