@@ -1050,6 +1050,35 @@ def add_data_movement_s16(zoo: ZooBuilder) -> None:
     zoo.op("TANH", (reshaped,), int16_tensor(zoo, (3, 4), 2.0 ** -15))
 
 
+def add_conv_s16(zoo: ZooBuilder, depthwise: bool, multiplier: int = 1) -> None:
+    """CONV_2D or DEPTHWISE_CONV_2D on int16 activations: int8 per-channel filter, int64 bias."""
+    rng = zoo.rng
+    h, w, c_in = (int(v) for v in (rng.integers(3, 9), rng.integers(3, 9), rng.integers(1, 7)))
+    c_out = c_in * multiplier if depthwise else int(rng.integers(1, 9))
+    k_h, k_w = (int(v) for v in rng.integers(1, 4, size=2))
+    window = zoo.window()
+    in_scale = float(rng.uniform(1e-4, 1e-3))
+    x = int16_tensor(zoo, (1, h, w, c_in), in_scale)
+    zoo.inputs.append(x)
+    scales = rng.uniform(0.002, 0.02, size=c_out)
+    shape = (1, k_h, k_w, c_out) if depthwise else (c_out, k_h, k_w, c_in)
+    f = zoo.tensor(TensorSpec(shape, scale=tuple(scales), zero_point=(0,) * c_out,
+                              data=rng.integers(-127, 128, size=shape).astype(np.int8),
+                              quantized_dimension=3 if depthwise else 0))
+    b = zoo.tensor(TensorSpec((c_out,), "int64", scale=tuple(in_scale * scales), zero_point=(0,) * c_out,
+                              data=rng.integers(-10 ** 6, 10 ** 6, size=c_out).astype(np.int64)))
+    taps = k_h * k_w * (1 if depthwise else c_in)
+    out_scale = in_scale * float(np.mean(scales)) * 18000.0 * 74.0 * np.sqrt(taps) / 16000.0 / 32.0
+    out_shape = (1, spatial_out(window["padding"], h, k_h, window["stride_h"]),
+                 spatial_out(window["padding"], w, k_w, window["stride_w"]), c_out)
+    options = {**window, "fused_activation_function": str(rng.choice(["NONE", "RELU"])), "dilation_w_factor": 1,
+               "dilation_h_factor": 1}
+    if depthwise:
+        options["depth_multiplier"] = multiplier
+    zoo.op("DEPTHWISE_CONV_2D" if depthwise else "CONV_2D", (x, f, b), int16_tensor(zoo, out_shape, out_scale),
+           "DepthwiseConv2DOptions" if depthwise else "Conv2DOptions", options)
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -1131,4 +1160,6 @@ def more_ops_zoo(seed: int) -> bytes:
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation)
     add_data_movement_s16(zoo)
+    for depthwise, multiplier in ((False, 1), (False, 1), (True, 1), (True, 2), (True, 1)):
+        add_conv_s16(zoo, depthwise, multiplier)
     return zoo.model()

@@ -31,6 +31,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "arm_depthwise_conv_s8": _DEPTHWISE,
     "arm_depthwise_conv_3x3_s8": _DEPTHWISE,
     "arm_depthwise_conv_s8_opt": _DEPTHWISE,
+    "arm_convolve_wrapper_s16": _CONVOLUTION,
+    "arm_depthwise_conv_wrapper_s16": _DEPTHWISE,
     "arm_fully_connected_s8": ("ctx", "fc_params", *_CONVOLUTION[2:]),
     "arm_elementwise_add_s8": ("input_1_vect", "input_2_vect", "input_1_offset", "input_1_mult", "input_1_shift",
                                "input_2_offset", "input_2_mult", "input_2_shift", "left_shift", "output",

@@ -40,6 +40,26 @@ def conv_wrapper_bytes(path: KernelPath, input_hwc: tuple[int, int, int], filter
     return conv_im2col_bytes(path, input_c, *filter_hw)
 
 
+def conv_wrapper_s16_bytes(path: KernelPath, input_c: int, filter_hw: tuple[int, int],
+                           dilation_hw: tuple[int, int]) -> int:
+    """arm_convolve_wrapper_s16: on DSP, the fast kernel's two int16 im2col columns."""
+    filter_h, filter_w = filter_hw
+    if path is KernelPath.DSP and filter_h * filter_w * input_c < 512 and dilation_hw == (1, 1):
+        return 2 * input_c * filter_h * filter_w * 2
+    return 0
+
+
+def depthwise_wrapper_s16_bytes(path: KernelPath, input_c: int, multiplier: int, filter_hw: tuple[int, int],
+                                dilation_hw: tuple[int, int]) -> int:
+    """arm_depthwise_conv_wrapper_s16: the fast kernel's buffer (multiplier 1, no dilation, a filter
+    under 512 taps): one int16 column of taps per channel on DSP, four (and 8 bytes) on MVE."""
+    filter_h, filter_w = filter_hw
+    if multiplier != 1 or dilation_hw != (1, 1) or filter_h * filter_w >= 512 or path is KernelPath.PLAIN_C:
+        return 0
+    column = input_c * filter_h * filter_w * 2
+    return 4 * column + 8 if path is KernelPath.MVE else column
+
+
 def depthwise_wrapper_bytes(path: KernelPath, input_c: int, output_c: int, batches: int,
                             filter_hw: tuple[int, int], padding_hw: tuple[int, int],
                             dilation_hw: tuple[int, int]) -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
-from ..scratch import conv_wrapper_bytes, is_1x1_conv, is_1xn_conv
+from ..scratch import conv_wrapper_bytes, conv_wrapper_s16_bytes, is_1x1_conv, is_1xn_conv
 from ..symbols import scratch_ref, tensor_ref
 from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
                           window_params, window_summary)
+from .int16 import is_int16
 from .operands import OpNotSupported, describe
 
 
@@ -23,15 +24,20 @@ def conv_kernel(operands, input_h: int, input_c: int) -> str:
 
 
 def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    operands = conv_operands(graph, op)
+    """int8, or int16 activations (int16x8) through arm_convolve_wrapper_s16."""
+    sixteen = is_int16(graph, op)
+    operands = conv_operands(graph, op, "int16" if sixteen else "int8")
     n, in_h, in_w, in_c = operands.input.shape
     out_c, k_h, k_w, k_c = operands.filter.shape
     _, out_h, out_w, _ = operands.output.shape
     if k_c != in_c:
         raise OpNotSupported(f"grouped convolution ({in_c} input channels, filter depth {k_c})")
     tables = requantization_tables(op, operands.input, operands.filter, operands.output, out_c)
-    scratch = conv_wrapper_bytes(path, (in_h, in_w, in_c), (k_h, k_w), operands.stride_hw,
-                                 operands.padding_hw, operands.dilation_hw)
+    if sixteen:
+        scratch = conv_wrapper_s16_bytes(path, in_c, (k_h, k_w), operands.dilation_hw)
+    else:
+        scratch = conv_wrapper_bytes(path, (in_h, in_w, in_c), (k_h, k_w), operands.stride_hw,
+                                     operands.padding_hw, operands.dilation_hw)
     context = c_struct(buf=scratch_ref(op.index) if scratch else "NULL", size=scratch)
     locals_ = (
         LocalConst("cmsis_nn_context", "context", context),
@@ -42,7 +48,7 @@ def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, out_c)),
         LocalConst("cmsis_nn_dims", "output_dims", c_dims(n, out_h, out_w, out_c)),
     )
-    function = conv_kernel(operands, in_h, in_c)
+    function = "arm_convolve_wrapper_s16" if sixteen else conv_kernel(operands, in_h, in_c)
     arguments = kernel_arguments(
         function, ctx="&context", conv_params="&conv_params", quant_params="&quant_params", input_dims="&input_dims",
         input_data=tensor_ref(operands.input), filter_dims="&filter_dims", filter_data=tensor_ref(operands.filter),

@@ -27,17 +27,20 @@ class ConvOperands:
     activation: tuple[int, int]
 
 
-def filter_and_bias(graph: Graph, op: Operator, filter_at: int, bias_at: int) -> tuple[Tensor, Tensor | None]:
-    """A convolution's constant filter and its constant int32 bias, or None where the bias is absent."""
+def filter_and_bias(graph: Graph, op: Operator, filter_at: int, bias_at: int,
+                    bias_dtype: str = "int32") -> tuple[Tensor, Tensor | None]:
+    """A convolution's constant filter and its constant int32 bias (int64 on int16 activations), or
+    None where the bias is absent."""
     w = constant(input_tensor(graph, op, filter_at, "filter"), "filter")
-    b = input_tensor(graph, op, bias_at, "bias", dtypes=("int32",), optional=True)
+    b = input_tensor(graph, op, bias_at, "bias", dtypes=(bias_dtype,), optional=True)
     return w, b if b is None else constant(b, "bias")
 
 
-def conv_operands(graph: Graph, op: Operator) -> ConvOperands:
-    x = input_tensor(graph, op, 0, "input")
-    w, b = filter_and_bias(graph, op, 1, 2)
-    y = output_tensor(graph, op)
+def conv_operands(graph: Graph, op: Operator, dtype: str = "int8") -> ConvOperands:
+    """dtype: the activations' type, int8 or int16 (int16x8: int64 biases)."""
+    x = input_tensor(graph, op, 0, "input", (dtype,))
+    w, b = filter_and_bias(graph, op, 1, 2, "int32" if dtype == "int8" else "int64")
+    y = output_tensor(graph, op, (dtype,))
     _, in_h, in_w, _ = shape_of_rank(x, 4, "input")
     _, k_h, k_w, _ = shape_of_rank(w, 4, "filter")
     _, out_h, out_w, _ = shape_of_rank(y, 4, "output")
@@ -49,7 +52,7 @@ def conv_operands(graph: Graph, op: Operator) -> ConvOperands:
     _, in_zp = per_tensor_quantization(x)
     out_scale, out_zp = per_tensor_quantization(y)
     return ConvOperands(x, w, b, y, stride, dilation, padding, in_zp, out_zp,
-                        activation_range(options["fused_activation_function"], out_scale, out_zp))
+                        activation_range(options["fused_activation_function"], out_scale, out_zp, dtype))
 
 
 def requantization_tables(op: Operator, x: Tensor, w: Tensor, y: Tensor,

@@ -6,10 +6,11 @@ from __future__ import annotations
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
-from ..scratch import depthwise_wrapper_bytes
+from ..scratch import depthwise_wrapper_bytes, depthwise_wrapper_s16_bytes
 from ..symbols import scratch_ref, tensor_ref
 from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
                           window_params, window_summary)
+from .int16 import is_int16
 from .operands import OpNotSupported, describe
 
 
@@ -23,7 +24,9 @@ def depthwise_kernel(path: KernelPath, depth_multiplier: int, batches: int, filt
 
 
 def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    operands = conv_operands(graph, op)
+    """int8, or int16 activations (int16x8) through arm_depthwise_conv_wrapper_s16."""
+    sixteen = is_int16(graph, op)
+    operands = conv_operands(graph, op, "int16" if sixteen else "int8")
     n, in_h, in_w, in_c = operands.input.shape
     _, k_h, k_w, out_c = operands.filter.shape
     _, out_h, out_w, _ = operands.output.shape
@@ -31,8 +34,11 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> Ker
     if out_c != in_c * multiplier:
         raise OpNotSupported(f"{in_c} input channels x depth multiplier {multiplier} != {out_c} outputs")
     tables = requantization_tables(op, operands.input, operands.filter, operands.output, out_c)
-    scratch = depthwise_wrapper_bytes(path, in_c, out_c, n, (k_h, k_w), operands.padding_hw,
-                                      operands.dilation_hw)
+    if sixteen:
+        scratch = depthwise_wrapper_s16_bytes(path, in_c, multiplier, (k_h, k_w), operands.dilation_hw)
+    else:
+        scratch = depthwise_wrapper_bytes(path, in_c, out_c, n, (k_h, k_w), operands.padding_hw,
+                                          operands.dilation_hw)
     params = {"ch_mult": multiplier, **window_params(operands)}
     locals_ = (
         LocalConst("cmsis_nn_context", "context",
@@ -44,7 +50,8 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> Ker
         LocalConst("cmsis_nn_dims", "bias_dims", c_dims(1, 1, 1, out_c)),
         LocalConst("cmsis_nn_dims", "output_dims", c_dims(n, out_h, out_w, out_c)),
     )
-    function = depthwise_kernel(path, multiplier, n, (k_h, k_w), operands)
+    function = "arm_depthwise_conv_wrapper_s16" if sixteen else depthwise_kernel(path, multiplier, n, (k_h, k_w),
+                                                                                 operands)
     arguments = kernel_arguments(
         function, ctx="&context", dw_conv_params="&dw_conv_params", quant_params="&quant_params",
         input_dims="&input_dims", input_data=tensor_ref(operands.input), filter_dims="&filter_dims",
