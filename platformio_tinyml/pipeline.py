@@ -371,7 +371,7 @@ def prepare_int8_model(job: ModelJob, emit: Callable[[str], None]) -> Int8Model:
         emit(f"tinyml: {summary_line(report['accuracy'], report['accuracy']['sample_source'])} "
              f"(details: {work_dir / REPORT_FILE})")
     data = (entry / cache.MODEL_FILE).read_bytes()
-    model = read_model(data, source=f"the int8 conversion of {options.model_text}")
+    model = read_model(data, source=f"the {options.quantization} conversion of {options.model_text}")
     verify_model(model)
     for warning in report["warnings"]:
         emit(f"tinyml: warning: {warning}")

@@ -1016,11 +1016,12 @@ def add_binary_s16(zoo: ZooBuilder, opcode: str, broadcast: bool, activation: st
     scales = rng.uniform(1e-4, 1e-3, size=3)
     a, b = int16_tensor(zoo, shape, float(scales[0])), int16_tensor(zoo, second, float(scales[1]))
     zoo.inputs += [a, b]
-    out_scale = float(scales[0] * scales[1] * 32768 / 4) if opcode == "MUL" else float(scales[2] * 2)
-    options = {"fused_activation_function": activation}
-    if opcode != "MUL":
+    out_scale = {"MUL": float(scales[0] * scales[1] * 32768 / 4),
+                 "SQUARED_DIFFERENCE": float(max(scales[:2]) ** 2 * 32768 / 8)}.get(opcode, float(scales[2] * 2))
+    options = {"fused_activation_function": activation} if opcode != "SQUARED_DIFFERENCE" else {}
+    if opcode in ("ADD", "SUB"):
         options["pot_scale_int16"] = False  # what the converter's 16x8 mode writes
-    zoo.op(opcode, (a, b), int16_tensor(zoo, shape, out_scale), opcode.title() + "Options", options)
+    zoo.op(opcode, (a, b), int16_tensor(zoo, shape, out_scale), opcode.title().replace("_", "") + "Options", options)
 
 
 def add_data_movement_s16(zoo: ZooBuilder) -> None:
@@ -1156,9 +1157,9 @@ def more_ops_zoo(seed: int) -> bytes:
     for opcode in ("LOGISTIC", "TANH"):
         for input_scale in (2.0 ** -12, 2.0 ** -11, 3e-4, 1.7e-3):  # power-of-two scales and others
             add_sigmoid_s16(zoo, opcode, input_scale)
-    for opcode in ("ADD", "SUB", "MUL"):
+    for opcode in ("ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"):
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
-            add_binary_s16(zoo, opcode, broadcast, activation)
+            add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")
     add_data_movement_s16(zoo)
     for depthwise, multiplier in ((False, 1), (False, 1), (True, 1), (True, 2), (True, 1)):
         add_conv_s16(zoo, depthwise, multiplier)

@@ -87,8 +87,8 @@ def test_attention_table_has_a_row_per_board_and_attention():
 
 
 def test_first_error_joins_a_message_that_goes_on_below():
-    output = "tinyml: Error: the int8 engine cannot run this model:\n  DIV: used once (operator 3)\n"
-    assert bench.first_error(output) == "tinyml: Error: the int8 engine cannot run this model: DIV: used once (operator 3)"
+    output = "tinyml: Error: the engine cannot run this model:\n  DIV: used once (operator 3)\n"
+    assert bench.first_error(output) == "tinyml: Error: the engine cannot run this model: DIV: used once (operator 3)"
 
 
 ENGINE_SCRIPT = SCRIPT.with_name("bench_engine")

@@ -43,7 +43,7 @@ def test_every_problem_is_named_with_its_op_count_and_tensors(tmp_path):
     with pytest.raises(UnsupportedModelError) as raised:
         generate_engine(read_model(data, "bad.tflite"), data, tmp_path, "cortex-m4")
     message = str(raised.value)
-    assert message.startswith("bad.tflite: the int8 engine cannot run this model:")
+    assert message.startswith("bad.tflite: the engine cannot run this model:")
     assert "SIGN (2 times: op 0, 1; output 'sign_1', 'sign_2'): the engine has no kernel for this op" in message
     assert "SOFTMAX (once: op 2; output 'float_softmax'): input tensor 'float_in' is float32" in message
     assert "ADD (once: op 3; output 'y'): [1, 3] does not broadcast to [1, 8]" in message

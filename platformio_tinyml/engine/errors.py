@@ -16,4 +16,4 @@ class UnsupportedModelError(Exception):
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"{source}: the int8 engine cannot run this model:\n{lines}")
+        super().__init__(f"{source}: the engine cannot run this model:\n{lines}")

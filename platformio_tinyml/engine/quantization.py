@@ -166,15 +166,17 @@ def mul_scaling(input1_scale: float, input2_scale: float, output_scale: float) -
 SQUARED_DIFFERENCE_LEFT_SHIFT = 7  # TFLite's int8 SQUARED_DIFFERENCE: 255**2 << 14 fits in int32
 
 
-def squared_difference_scaling(input1_scale: float, input2_scale: float, output_scale: float):
+def squared_difference_scaling(input1_scale: float, input2_scale: float, output_scale: float,
+                               left_shift: int = SQUARED_DIFFERENCE_LEFT_SHIFT):
     """Multipliers of int8 SQUARED_DIFFERENCE (TFLite Micro's Prepare): inputs rescaled to twice
-    the larger input scale after a left shift of 7 bits, the squared difference to the output.
+    the larger input scale after a left shift of 7 bits (0 for int16), the squared difference to the
+    output.
 
     Returns ((m1, s1), (m2, s2), (m_out, s_out))."""
     in1, in2, out = positive_scales(input1_scale, input2_scale, output_scale)
     twice_max = 2.0 * max(in1, in2)
     # (1 << 14) * output_scale is a float product in TFLite; a power of two scales exactly.
-    real_output = (twice_max * twice_max) / float(np.float32((1 << (2 * SQUARED_DIFFERENCE_LEFT_SHIFT)) * out))
+    real_output = (twice_max * twice_max) / float(np.float32((1 << (2 * left_shift)) * out))
     return (quantize_multiplier_smaller_than_one(in1 / twice_max),
             quantize_multiplier_smaller_than_one(in2 / twice_max),
             kernel_multiplier(real_output))

@@ -102,9 +102,10 @@ def lower_binary(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
 
 
 def lower_binary_s16(graph: Graph, op: Operator) -> KernelCall:
-    """int16 ADD, SUB, MUL: TFLite Micro's int16 steps, element by element (tinyml_binary_s16)."""
-    if op.opcode not in ("ADD", "SUB", "MUL"):
-        raise OpNotSupported(f"{op.opcode} has no int16 kernel here (int16: ADD, SUB, MUL)")
+    """int16 ADD, SUB, MUL, SQUARED_DIFFERENCE: TFLite Micro's int16 steps, element by element
+    (tinyml_binary_s16)."""
+    if op.opcode not in BINARY_OPS:
+        raise OpNotSupported(f"{op.opcode} has no int16 kernel here (int16: {', '.join(BINARY_OPS)})")
     a, b, y = _operands(graph, op, ("int16",))
     locals_ = (LocalConst("tinyml_binary_params", "params", c_struct(**binary_params(graph, op))),
                LocalConst("tinyml_broadcast_dims", "dims", c_struct(**broadcast_dims(a, b, y))))
@@ -163,8 +164,7 @@ def lower_add_constant(graph: Graph, op: Operator, period: int) -> KernelCall:
 
 
 def binary_params(graph: Graph, op: Operator) -> dict:
-    """The fields of tinyml_binary_params for an int8 ADD, SUB, MUL or SQUARED_DIFFERENCE (int16: ADD,
-    SUB, MUL)."""
+    """The fields of tinyml_binary_params for an int8 or int16 ADD, SUB, MUL or SQUARED_DIFFERENCE."""
     a, b, y = _operands(graph, op, ("int8", "int16"))
     (a_scale, a_zp), (b_scale, b_zp) = per_tensor_quantization(a), per_tensor_quantization(b)
     y_scale, y_zp = per_tensor_quantization(y)
@@ -177,7 +177,8 @@ def binary_params(graph: Graph, op: Operator) -> dict:
         params["output_multiplier"], params["output_shift"] = mul_scaling(a_scale, b_scale, y_scale)
     else:
         if op.opcode == "SQUARED_DIFFERENCE":
-            scaling, left_shift = squared_difference_scaling(a_scale, b_scale, y_scale), SQUARED_DIFFERENCE_LEFT_SHIFT
+            left_shift = SQUARED_DIFFERENCE_LEFT_SHIFT if y.dtype == "int8" else 0  # int16: 32767^2 fits
+            scaling = squared_difference_scaling(a_scale, b_scale, y_scale, left_shift)
         else:
             left_shift = ADD_INPUT_LEFT_SHIFT if y.dtype == "int8" else INT16_ADD_LEFT_SHIFT
             scaling = add_scaling(a_scale, b_scale, y_scale, left_shift)

@@ -98,8 +98,8 @@ typedef struct {
 int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
                          const int8_t *input1, const int8_t *input2, int8_t *output);
 
-/* ADD, SUB and MUL on int16 (int16x8 models) with broadcasting, the same steps (ADD and SUB with a
- * left shift of 15, as TFLite Micro's Prepare gives int16). */
+/* ADD, SUB, MUL and SQUARED_DIFFERENCE on int16 (int16x8 models) with broadcasting, the same steps
+ * (ADD and SUB with a left shift of 15, SQUARED_DIFFERENCE of 0, as TFLite Micro's Prepare gives int16). */
 int32_t tinyml_binary_s16(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
                           const int16_t *input1, const int16_t *input2, int16_t *output);
 

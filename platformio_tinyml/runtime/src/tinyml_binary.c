@@ -113,7 +113,8 @@ int32_t tinyml_binary_s16(const tinyml_binary_params *params, const tinyml_broad
 {
     int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
     tinyml_broadcast_walk run;
-    if (!tinyml_broadcast_start(dims, &run) || params->op < TINYML_BINARY_ADD || params->op > TINYML_BINARY_MUL) {
+    if (!tinyml_broadcast_start(dims, &run) || params->op < TINYML_BINARY_ADD ||
+        params->op > TINYML_BINARY_SQUARED_DIFFERENCE) {
         return TINYML_KERNEL_ERROR;
     }
     const tinyml_binary_params p = *params; /* copied: the stores may alias it */
