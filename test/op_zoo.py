@@ -1080,6 +1080,21 @@ def add_conv_s16(zoo: ZooBuilder, depthwise: bool, multiplier: int = 1) -> None:
            "DepthwiseConv2DOptions" if depthwise else "Conv2DOptions", options)
 
 
+def add_reduce_s16(zoo: ZooBuilder, opcode: str, axes, rank: int, keep_dims: bool, same_quant: bool) -> None:
+    rng = zoo.rng
+    shape = random_shape(rng, rank, 1, 7)
+    scale = float(rng.uniform(1e-4, 1e-3))
+    x = int16_tensor(zoo, shape, scale)
+    zoo.inputs.append(x)
+    resolved = sorted({a % rank for a in axes})
+    out_shape = tuple(1 if d in resolved else n for d, n in enumerate(shape)) if keep_dims else \
+        tuple(n for d, n in enumerate(shape) if d not in resolved)
+    count = int(np.prod([shape[d] for d in resolved]))
+    out_scale = scale if same_quant else scale * float(rng.uniform(0.3, 1.0)) * (count if opcode == "SUM" else 1)
+    zoo.op(opcode, (x, int32_constant(zoo, list(axes))), int16_tensor(zoo, out_shape, out_scale), "ReducerOptions",
+           {"keep_dims": keep_dims})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -1161,6 +1176,9 @@ def more_ops_zoo(seed: int) -> bytes:
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")
     add_data_movement_s16(zoo)
+    for opcode, axes, rank, keep_dims, same_quant in (("MEAN", [-1], 3, True, True), ("MEAN", [1, 2], 4, False, False),
+                                                      ("SUM", [0, 2], 3, False, False), ("MEAN", [0, 1, 2], 3, True, False)):
+        add_reduce_s16(zoo, opcode, axes, rank, keep_dims, same_quant)
     for depthwise, multiplier in ((False, 1), (False, 1), (True, 1), (True, 2), (True, 1)):
         add_conv_s16(zoo, depthwise, multiplier)
     return zoo.model()

@@ -55,6 +55,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_add_constant_s8": ("params", "input", "scaled_constant", "period", "size", "output"),
     "tinyml_batch_matmul_s8": ("params", "dims", "lhs", "rhs", "output"),
     "tinyml_reduce_s8": ("params", "dims", "input", "output"),
+    "tinyml_reduce_s16": ("params", "dims", "input", "output"),
     "tinyml_copy_s8": ("dims", "input", "output"),
     "tinyml_fill_s8": ("output", "size", "value"),
     "tinyml_gather_s8": ("params", "indices", "output", "outer", "axis_size", "inner", "count"),

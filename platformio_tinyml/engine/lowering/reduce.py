@@ -37,7 +37,7 @@ def resolve_axes(axes: tuple[int, ...], rank: int) -> tuple[int, ...]:
 
 def reduced_axes(graph: Graph, op: Operator) -> tuple[int, ...]:
     """The axes a MEAN or SUM reduces, resolved to 0..rank-1 and sorted."""
-    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    x = run_time(input_tensor(graph, op, 0, "input", ("int8", "int16")), "input")
     if len(x.shape) > MAX_RANK:
         raise OpNotSupported(f"input has {len(x.shape)} dims; the kernel takes up to {MAX_RANK}")
     return resolve_axes(constant_ints(graph, op, 1, "axes"), len(x.shape))
@@ -45,7 +45,8 @@ def reduced_axes(graph: Graph, op: Operator) -> tuple[int, ...]:
 
 def reduce_params(graph: Graph, op: Operator) -> dict:
     """The fields of tinyml_reduce_params."""
-    x, y = run_time(input_tensor(graph, op, 0, "input"), "input"), output_tensor(graph, op)
+    x = run_time(input_tensor(graph, op, 0, "input", ("int8", "int16")), "input")
+    y = output_tensor(graph, op, (x.dtype,))
     axes = reduced_axes(graph, op)
     kept = [d for d in range(len(x.shape)) if d not in axes]
     count = int(np.prod([x.shape[d] for d in axes], dtype=np.int64)) if axes else 1
@@ -69,7 +70,12 @@ def reduce_params(graph: Graph, op: Operator) -> dict:
 
 
 def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    x, y = run_time(input_tensor(graph, op, 0, "input"), "input"), output_tensor(graph, op)
+    """int8; MEAN and SUM on int16 too (tinyml_reduce_s16)."""
+    x = run_time(input_tensor(graph, op, 0, "input", ("int8", "int16")), "input")
+    y = output_tensor(graph, op, (x.dtype,))
+    if x.dtype == "int16" and op.opcode not in ("MEAN", "SUM"):
+        raise OpNotSupported(f"{op.opcode} has no int16 kernel here (int16: MEAN, SUM)")
+    function = "tinyml_reduce_s16" if x.dtype == "int16" else "tinyml_reduce_s8"
     rank = len(x.shape)
     axes = reduced_axes(graph, op)
     fields = reduce_params(graph, op)
@@ -85,8 +91,8 @@ def lower_reduce(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         reduced_strides=tuple(strides[d] for d in axes) + (0,) * pad_reduced)
     keep = "kept" if op.options.get("keep_dims", False) else "dropped"
     return KernelCall(
-        op_index=op.index, opcode=op.opcode, function="tinyml_reduce_s8",
-        arguments=kernel_arguments("tinyml_reduce_s8", params="&params", dims="&dims", input=tensor_ref(x),
+        op_index=op.index, opcode=op.opcode, function=function,
+        arguments=kernel_arguments(function, params="&params", dims="&dims", input=tensor_ref(x),
                                    output=tensor_ref(y)),
         reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; axes {list(axes)} ({keep}), {count} values each",

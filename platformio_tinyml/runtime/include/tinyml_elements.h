@@ -88,11 +88,15 @@ TINYML_ELEMENT int32_t tinyml_binary_element(const tinyml_binary_params *p, int3
 }
 
 /* MEAN or SUM from the int32 sum of the raw int8 values reduced into one output. */
-TINYML_ELEMENT int32_t tinyml_reduce_finish(const tinyml_reduce_params *p, int32_t sum)
+TINYML_ELEMENT int32_t tinyml_reduce_value(const tinyml_reduce_params *p, int32_t sum)
 {
     const int32_t shifted = sum - p->input_zero_point * p->count;
-    const int32_t value = tinyml_requantize(shifted, p->multiplier, p->shift) + p->output_zero_point;
-    return tinyml_clamp(value, -128, 127);
+    return tinyml_requantize(shifted, p->multiplier, p->shift) + p->output_zero_point;
+}
+
+TINYML_ELEMENT int32_t tinyml_reduce_finish(const tinyml_reduce_params *p, int32_t sum)
+{
+    return tinyml_clamp(tinyml_reduce_value(p, sum), -128, 127);
 }
 
 /* Whether a table's op refuses the int8 input `value` (RSQRT of a non-positive value): bit

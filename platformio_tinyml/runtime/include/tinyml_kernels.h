@@ -264,6 +264,10 @@ typedef struct {
 int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
                          const int8_t *input, int8_t *output);
 
+/* MEAN and SUM on int16 (int16x8 models): the same sums and requantization, int16 outputs. */
+int32_t tinyml_reduce_s16(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
+                          const int16_t *input, int16_t *output);
+
 /* ---- data movement ------------------------------------------------------------------------ */
 
 /* Copies a box of dims[] elements: element (i0..i5) is read at input + sum i_d * input_strides[d]

@@ -131,6 +131,41 @@ int32_t tinyml_reduce_s8(const tinyml_reduce_params *params, const tinyml_reduce
     return TINYML_KERNEL_OK;
 }
 
+/* One step of an odometer over `rank` dims: `offset` moves to the next position; 0 once every
+ * position was visited. */
+static inline int odometer_next(int32_t rank, const int32_t *dims, const int32_t *strides, int32_t *index,
+                                int32_t *offset)
+{
+    for (int32_t d = rank - 1; d >= 0; d--) {
+        *offset += strides[d];
+        if (++index[d] < dims[d]) {
+            return 1;
+        }
+        *offset -= strides[d] * dims[d];
+        index[d] = 0;
+    }
+    return 0;
+}
+
+int32_t tinyml_reduce_s16(const tinyml_reduce_params *params, const tinyml_reduce_dims *dims,
+                          const int16_t *input, int16_t *output)
+{
+    if (dims->kept_rank < 0 || dims->kept_rank > TINYML_KERNEL_MAX_RANK || dims->reduced_rank < 0 ||
+        dims->reduced_rank > TINYML_KERNEL_MAX_RANK || params->count <= 0 || params->fold != TINYML_REDUCE_SUM) {
+        return TINYML_KERNEL_ERROR;
+    }
+    int32_t kept_index[TINYML_KERNEL_MAX_RANK] = {0}, kept = 0;
+    do {
+        int32_t reduced_index[TINYML_KERNEL_MAX_RANK] = {0}, reduced = 0, sum = 0;
+        do {
+            sum += input[kept + reduced];
+        } while (odometer_next(dims->reduced_rank, dims->reduced_dims, dims->reduced_strides, reduced_index,
+                               &reduced));
+        *output++ = (int16_t)tinyml_clamp(tinyml_reduce_value(params, sum), INT16_MIN, INT16_MAX);
+    } while (odometer_next(dims->kept_rank, dims->kept_dims, dims->kept_strides, kept_index, &kept));
+    return TINYML_KERNEL_OK;
+}
+
 int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t outer, int32_t axis_size,
                                int32_t inner, int32_t maximum)
 {
