@@ -1025,7 +1025,7 @@ def add_binary_s16(zoo: ZooBuilder, opcode: str, broadcast: bool, activation: st
 
 
 def add_data_movement_s16(zoo: ZooBuilder) -> None:
-    """int16 TRANSPOSE, STRIDED_SLICE, CONCATENATION and RESHAPE (the bytes moved two at a time)."""
+    """int16 TRANSPOSE, STRIDED_SLICE, CONCATENATION, RESHAPE and PAD (the bytes moved two at a time)."""
     rng = zoo.rng
     scale = float(rng.uniform(1e-4, 1e-3))
     shape = random_shape(rng, 4, 2, 5)
@@ -1049,6 +1049,10 @@ def add_data_movement_s16(zoo: ZooBuilder) -> None:
     zoo.ops.append(OpSpec("RESHAPE", (x, int32_constant(zoo, [3, 4])), (reshaped,), "ReshapeOptions",
                           {"new_shape": [3, 4]}))
     zoo.op("TANH", (reshaped,), int16_tensor(zoo, (3, 4), 2.0 ** -15))
+    x = int16_tensor(zoo, (1, 4, 5, 3), scale)
+    zoo.inputs.append(x)
+    zoo.op("PAD", (x, int32_constant(zoo, [[0, 0], [1, 2], [0, 1], [1, 0]])), int16_tensor(zoo, (1, 7, 6, 4), scale),
+           "PadOptions")
 
 
 def add_conv_s16(zoo: ZooBuilder, depthwise: bool, multiplier: int = 1) -> None:
@@ -1176,6 +1180,10 @@ def more_ops_zoo(seed: int) -> bytes:
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")
     add_data_movement_s16(zoo)
+    for row_size, input_scale in ((5, 3e-4), (16, 1e-3), (1, 2e-4), (33, 5e-5)):
+        x = int16_tensor(zoo, (2, row_size), input_scale)
+        zoo.inputs.append(x)
+        zoo.op("SOFTMAX", (x,), int16_tensor(zoo, (2, row_size), 2.0 ** -15), "SoftmaxOptions", {"beta": 1.0})
     for opcode, axes, rank, keep_dims, same_quant in (("MEAN", [-1], 3, True, True), ("MEAN", [1, 2], 4, False, False),
                                                       ("SUM", [0, 2], 3, False, False), ("MEAN", [0, 1, 2], 3, True, False)):
         add_reduce_s16(zoo, opcode, axes, rank, keep_dims, same_quant)

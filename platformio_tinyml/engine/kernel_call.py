@@ -42,6 +42,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
                                "out_offset", "out_mult", "out_shift", "out_activation_min", "out_activation_max",
                                "block_size"),
     "arm_softmax_s8": ("input", "num_rows", "row_size", "mult", "shift", "diff_min", "output"),
+    "tinyml_softmax_s16": ("input", "rows", "row_size", "multiplier", "shift", "exp_table", "reciprocal_table",
+                           "output"),
     "arm_avgpool_s8": _POOLING,
     "arm_max_pool_s8": _POOLING,
     # the runtime's own kernels (tinyml_kernels.h)

@@ -1,5 +1,5 @@
 """Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8; TRANSPOSE,
-STRIDED_SLICE and CONCATENATION of int16 too, each element its two bytes):
+STRIDED_SLICE, CONCATENATION and PAD of int16 too, each element its two bytes):
 TRANSPOSE (permuted input strides), STRIDED_SLICE and SLICE (scaled strides from a start offset),
 CONCATENATION and PACK (each input into its place), SPLIT, SPLIT_V and UNPACK (each output from its
 place), PAD / PADV2 (a fill, then the input into the middle); GATHER, EMBEDDING_LOOKUP and GATHER_ND
@@ -290,8 +290,9 @@ def lower_split(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
 
 
 def lower_pad(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    x = run_time(input_tensor(graph, op, 0, "input"), "input")
-    y = output_tensor(graph, op)
+    """int8, or int16 padded with 0 (its zero point: int16 activations are symmetric)."""
+    x = run_time(input_tensor(graph, op, 0, "input", MOVABLE), "input")
+    y = output_tensor(graph, op, (x.dtype,))
     paddings = constant_ints(graph, op, 1, "paddings")
     rank = len(x.shape)
     if len(paddings) != 2 * rank or any(p < 0 for p in paddings):
@@ -301,20 +302,25 @@ def lower_pad(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if expected != tuple(y.shape):
         raise OpNotSupported(f"output {list(y.shape)} is not the padded input {list(expected)}")
     if op.opcode == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
-        value_tensor = checked(graph.tensors[op.inputs[2]], "pad value", ("int8",))
+        value_tensor = checked(graph.tensors[op.inputs[2]], "pad value", (x.dtype,))
         if value_tensor.data is None:
             raise OpNotSupported("its pad value is computed at run time")
         value = int(np.asarray(value_tensor.data).reshape(-1)[0])
     else:
         value = per_tensor_quantization(y)[1]
+    if x.dtype == "int16" and value != 0:
+        raise OpNotSupported(f"its int16 pad value is {value}; the engine fills int16 with 0 only")
     out_strides = contiguous_strides(y.shape)
     offset = sum(b * s for b, s in zip(before, out_strides))
-    dims = copy_dims(x.shape, contiguous_strides(x.shape), out_strides)
+    element = ELEMENT_BYTES[x.dtype]
+    dims = copy_dims(x.shape, contiguous_strides(x.shape), out_strides, element)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_fill_s8",
-        arguments=kernel_arguments("tinyml_fill_s8", output=tensor_ref(y), size=elements(y), value=value),
-        more_calls=(("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(x),
-                                                        output=pointer_plus(tensor_ref(y), offset))),),
+        arguments=kernel_arguments("tinyml_fill_s8", output=as_bytes(tensor_ref(y), y, False),
+                                   size=elements(y) * element, value=value),
+        more_calls=(("tinyml_copy_s8", kernel_arguments(
+            "tinyml_copy_s8", dims="&dims", input=as_bytes(tensor_ref(x), x, True),
+            output=as_bytes(pointer_plus(tensor_ref(y), offset), y, False))),),
         reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; paddings {list(paddings)}, value {value}",
         locals=(LocalConst("tinyml_copy_dims", "dims", dims),))

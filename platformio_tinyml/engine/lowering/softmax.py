@@ -4,18 +4,49 @@ run time as CMSIS-NN's arm_softmax_s8 does; the arithmetic around them is the sa
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, kernel_arguments
-from ..quantization import softmax_input_scaling
+from ..quantization import quantize_multiplier, softmax_input_scaling
+from ..softmax_s16_tables import softmax_s16_tables
 from ..softmax_table import softmax_exp_table
 from ..symbols import tensor_ref
+from .int16 import is_int16
 from .operands import OpNotSupported, describe, elements, input_tensor, output_tensor, per_tensor_quantization
 
 OUTPUT_QUANTIZATION = (1.0 / 256, -128)
 
 
+def lower_softmax_s16(graph: Graph, op: Operator) -> KernelCall:
+    """int16 SOFTMAX (output scale 2^-15, zero points 0) -> tinyml_softmax_s16 (CMSIS-NN's
+    arm_softmax_s16) with TFLite Micro's two tables and input scaling (input scale x beta / (10 / 65535),
+    in double)."""
+    x, y = input_tensor(graph, op, 0, "input", ("int16",)), output_tensor(graph, op, ("int16",))
+    (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
+    if in_zp or out_zp or abs(out_scale - 2.0 ** -15) > 1e-3 * 2.0 ** -15:
+        raise OpNotSupported(f"int16 softmax needs zero points 0 and output scale 2^-15 (input zero point "
+                             f"{in_zp}, output {out_scale:.6g}, {out_zp})")
+    multiplier, shift = quantize_multiplier(float(np.float32(in_scale)) * float(np.float32(op.options.get("beta", 1.0)))
+                                            / (10.0 / 65535.0))
+    exp_table, reciprocal_table = softmax_s16_tables()
+    tables = (ConstTable(f"op{op.index}_exp", "int16_t", exp_table),
+              ConstTable(f"op{op.index}_one_over_one_plus_x", "int16_t", reciprocal_table))
+    row_size = x.shape[-1] if x.shape else 1
+    rows = elements(x) // row_size
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_softmax_s16",
+        arguments=kernel_arguments("tinyml_softmax_s16", input=tensor_ref(x), rows=rows, row_size=row_size,
+                                   multiplier=multiplier, shift=shift, exp_table=tables[0].name,
+                                   reciprocal_table=tables[1].name, output=tensor_ref(y)),
+        reads=(x.index,), writes=(y.index,),
+        summary=f"{describe(x)} -> {describe(y)} int16; {rows} row(s) of {row_size}", tables=tables)
+
+
 def lower_softmax(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    if is_int16(graph, op):
+        return lower_softmax_s16(graph, op)
     x = input_tensor(graph, op, 0, "input")
     y = output_tensor(graph, op)
     in_scale, _ = per_tensor_quantization(x)
