@@ -1180,6 +1180,18 @@ def more_ops_zoo(seed: int) -> bytes:
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")
     add_data_movement_s16(zoo)
+    for lhs_shape, rhs_shape, adj_x, adj_y in (((2, 3, 4), (2, 4, 5), False, False), ((1, 2, 5, 3), (2, 4, 3), False, True),
+                                               ((3, 6), (3, 2), True, False)):
+        scales = zoo.rng.uniform(1e-4, 1e-3, size=2)
+        a, b = int16_tensor(zoo, lhs_shape, float(scales[0])), int16_tensor(zoo, rhs_shape, float(scales[1]))
+        zoo.inputs += [a, b]
+        rows = lhs_shape[-1] if adj_x else lhs_shape[-2]
+        depth = lhs_shape[-2] if adj_x else lhs_shape[-1]
+        cols = rhs_shape[-2] if adj_y else rhs_shape[-1]
+        batch = np.broadcast_shapes(lhs_shape[:-2], rhs_shape[:-2])
+        out_scale = float(scales[0] * scales[1] * 32768 * np.sqrt(depth) / 2)
+        zoo.op("BATCH_MATMUL", (a, b), int16_tensor(zoo, (*batch, rows, cols), out_scale), "BatchMatMulOptions",
+               {"adj_x": adj_x, "adj_y": adj_y})
     for row_size, input_scale in ((5, 3e-4), (16, 1e-3), (1, 2e-4), (33, 5e-5)):
         x = int16_tensor(zoo, (2, row_size), input_scale)
         zoo.inputs.append(x)

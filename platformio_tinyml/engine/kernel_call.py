@@ -56,6 +56,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
                                   "output_offset", "activation_min", "activation_max", "output"),
     "tinyml_add_constant_s8": ("params", "input", "scaled_constant", "period", "size", "output"),
     "tinyml_batch_matmul_s8": ("params", "dims", "lhs", "rhs", "output"),
+    "tinyml_batch_matmul_s16": ("params", "dims", "lhs", "rhs", "output"),
     "tinyml_reduce_s8": ("params", "dims", "input", "output"),
     "tinyml_reduce_s16": ("params", "dims", "input", "output"),
     "tinyml_copy_s8": ("dims", "input", "output"),

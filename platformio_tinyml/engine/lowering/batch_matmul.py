@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
-from ..quantization import INT8_MAX, INT8_MIN, fully_connected_multiplier
+from ..quantization import INT8_MAX, INT8_MIN, fully_connected_multiplier, kernel_multiplier
 from ..symbols import tensor_ref
 from .operands import OpNotSupported, contiguous_strides, describe, input_tensor, output_tensor, per_tensor_quantization
 
@@ -29,9 +29,12 @@ def _batch_strides(shape: tuple[int, ...], batch_shape: tuple[int, ...]) -> tupl
 
 
 def lower_batch_matmul(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    lhs = input_tensor(graph, op, 0, "left")
-    rhs = input_tensor(graph, op, 1, "right")
-    y = output_tensor(graph, op)
+    """int8, or int16 (int16x8: tinyml_batch_matmul_s16)."""
+    lhs = input_tensor(graph, op, 0, "left", ("int8", "int16"))
+    rhs = input_tensor(graph, op, 1, "right", (lhs.dtype,))
+    y = output_tensor(graph, op, (lhs.dtype,))
+    function = "tinyml_batch_matmul_s16" if lhs.dtype == "int16" else "tinyml_batch_matmul_s8"
+    low, high = (INT8_MIN, INT8_MAX) if lhs.dtype == "int8" else (-(1 << 15), (1 << 15) - 1)
     if lhs.data is not None:
         raise OpNotSupported(f"its left operand '{lhs.name}' is a constant")
     for tensor in (lhs, rhs):
@@ -51,17 +54,20 @@ def lower_batch_matmul(graph: Graph, op: Operator, path: KernelPath) -> KernelCa
         raise OpNotSupported(f"right operand '{rhs.name}' is quantized per channel")
     (lhs_scale, lhs_zp), (rhs_scale, rhs_zp) = per_tensor_quantization(lhs), per_tensor_quantization(rhs)
     out_scale, out_zp = per_tensor_quantization(y)
-    multiplier, shift = fully_connected_multiplier(lhs_scale, rhs_scale, out_scale)
+    if lhs.dtype == "int8":
+        multiplier, shift = fully_connected_multiplier(lhs_scale, rhs_scale, out_scale)
+    else:  # int16: the scales' product in double (the float product was one off on a zoo matmul)
+        multiplier, shift = kernel_multiplier(float(lhs_scale) * float(rhs_scale) / float(out_scale))
     params = c_struct(lhs_offset=-lhs_zp, rhs_offset=-rhs_zp, output_offset=out_zp, output_multiplier=multiplier,
-                      output_shift=shift, activation_min=INT8_MIN, activation_max=INT8_MAX)
+                      output_shift=shift, activation_min=low, activation_max=high)
     dims = c_struct(
         batch_dims=(1,) * pad + batch_shape, lhs_batch_strides=(0,) * pad + lhs_strides,
         rhs_batch_strides=(0,) * pad + rhs_strides, rows=rows, cols=cols, depth=depth,
         lhs_row_stride=1 if adj_x else depth, lhs_depth_stride=rows if adj_x else 1,
         rhs_depth_stride=1 if adj_y else cols, rhs_col_stride=depth if adj_y else 1)
     return KernelCall(
-        op_index=op.index, opcode=op.opcode, function="tinyml_batch_matmul_s8",
-        arguments=kernel_arguments("tinyml_batch_matmul_s8", params="&params", dims="&dims", lhs=tensor_ref(lhs),
+        op_index=op.index, opcode=op.opcode, function=function,
+        arguments=kernel_arguments(function, params="&params", dims="&dims", lhs=tensor_ref(lhs),
                                    rhs=tensor_ref(rhs), output=tensor_ref(y)),
         reads=(lhs.index,) + ((rhs.index,) if rhs.data is None else ()), writes=(y.index,),
         constants=(rhs.index,) if rhs.data is not None else (),

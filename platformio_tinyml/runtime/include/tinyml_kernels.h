@@ -231,6 +231,11 @@ typedef struct {
 int32_t tinyml_batch_matmul_s8(const tinyml_matmul_params *params, const tinyml_matmul_dims *dims,
                                const int8_t *lhs, const int8_t *rhs, int8_t *output);
 
+/* The same on int16 (int16x8 models) as TFLite Micro's reference: int64 sums, TFLite's int64
+ * requantization (tinyml_s16.c). */
+int32_t tinyml_batch_matmul_s16(const tinyml_matmul_params *params, const tinyml_matmul_dims *dims,
+                                const int16_t *lhs, const int16_t *rhs, int16_t *output);
+
 /* ---- MEAN and SUM ------------------------------------------------------------------------- */
 
 /* TFLite Micro's integer path: per output, the int32 sum of the raw int8 values minus

@@ -67,6 +67,32 @@ int32_t tinyml_softmax_s16(const int16_t *input, int32_t rows, int32_t row_size,
     return status;
 }
 
+int32_t tinyml_batch_matmul_s16(const tinyml_matmul_params *params, const tinyml_matmul_dims *dims,
+                                const int16_t *lhs, const int16_t *rhs, int16_t *output)
+{
+    const tinyml_matmul_params p = *params; /* copied: the stores may alias it */
+    for (int32_t batch = 0; batch < dims->batch_dims[0] * dims->batch_dims[1] * dims->batch_dims[2]; batch++) {
+        const int32_t b2 = batch % dims->batch_dims[2], b1 = batch / dims->batch_dims[2] % dims->batch_dims[1];
+        const int32_t b0 = batch / (dims->batch_dims[2] * dims->batch_dims[1]);
+        const int16_t *left = lhs + b0 * dims->lhs_batch_strides[0] + b1 * dims->lhs_batch_strides[1] +
+                              b2 * dims->lhs_batch_strides[2];
+        const int16_t *right = rhs + b0 * dims->rhs_batch_strides[0] + b1 * dims->rhs_batch_strides[1] +
+                               b2 * dims->rhs_batch_strides[2];
+        for (int32_t i = 0; i < dims->rows; i++) {
+            for (int32_t j = 0; j < dims->cols; j++) {
+                int64_t sum = 0;
+                for (int32_t k = 0; k < dims->depth; k++) {
+                    sum += (int64_t)(left[i * dims->lhs_row_stride + k * dims->lhs_depth_stride] + p.lhs_offset) *
+                           (right[k * dims->rhs_depth_stride + j * dims->rhs_col_stride] + p.rhs_offset);
+                }
+                const int32_t scaled = tinyml_requantize_s64(sum, p.output_multiplier, p.output_shift) + p.output_offset;
+                *output++ = (int16_t)tinyml_clamp(scaled, p.activation_min, p.activation_max);
+            }
+        }
+    }
+    return TINYML_KERNEL_OK;
+}
+
 int32_t tinyml_fully_connected_s16(const int16_t *input, const int8_t *weights, const int64_t *bias,
                                    const int32_t *multipliers, const int32_t *shifts, int32_t rows, int32_t depth,
                                    int32_t units, int32_t activation_min, int32_t activation_max, int16_t *output)
