@@ -171,7 +171,8 @@ def random_cases(model, count: int, seed: int) -> list[list[np.ndarray]]:
                 continue
             if tensor.dtype == "int16":
                 spread = 32768 if number % 2 == 0 else 6000
-                case.append(np.clip(rng.integers(-spread, spread, size=tensor.shape), -32768, 32767).astype(np.int16))
+                low = 0 if tensor.name.startswith("positive") else -spread  # RSQRT's: defined from 0 up
+                case.append(np.clip(rng.integers(low, spread, size=tensor.shape), -32768, 32767).astype(np.int16))
                 continue
             if tensor.name.startswith("positive"):  # RSQRT's input: only reals above 0 are defined
                 case.append(rng.integers(min(zero_point + 1, 127), 128, size=tensor.shape).astype(np.int8))

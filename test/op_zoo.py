@@ -1180,6 +1180,11 @@ def more_ops_zoo(seed: int) -> bytes:
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")
     add_data_movement_s16(zoo)
+    for input_scale, output_scale in ((1e-4, 2e-3), (3e-6, 0.02), (2.0 ** -12, 2.0 ** -8)):
+        x = int16_tensor(zoo, (3, 7), input_scale)
+        zoo.tensors[x].name = f"positive_{x}"
+        zoo.inputs.append(x)
+        zoo.op("RSQRT", (x,), int16_tensor(zoo, (3, 7), output_scale))
     for lhs_shape, rhs_shape, adj_x, adj_y in (((2, 3, 4), (2, 4, 5), False, False), ((1, 2, 5, 3), (2, 4, 3), False, True),
                                                ((3, 6), (3, 2), True, False)):
         scales = zoo.rng.uniform(1e-4, 1e-3, size=2)

@@ -95,7 +95,7 @@ TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "CAST": "int8 -
 # Ops the engine runs with int16 activations (int16x8 models), and whose kernel does.
 INT16_KERNELS = {"ADD": "ours", "BATCH_MATMUL": "ours", "CONCATENATION": "ours", "CONV_2D": "CMSIS-NN (arm_convolve_wrapper_s16)",
                  "DEPTHWISE_CONV_2D": "CMSIS-NN (arm_depthwise_conv_wrapper_s16)", "FULLY_CONNECTED": "ours",
-                 "LOGISTIC": "ours", "MEAN": "ours", "MUL": "ours", "PAD": "ours",
+                 "LOGISTIC": "ours", "MEAN": "ours", "MUL": "ours", "PAD": "ours", "RSQRT": "ours",
                  "SOFTMAX": "CMSIS-NN (arm_softmax_s16) with TFLite Micro's tables", "SUM": "ours",
                  "RESHAPE": "none: an alias", "SQUARED_DIFFERENCE": "ours", "STRIDED_SLICE": "ours", "SUB": "ours",
                  "TANH": "ours",

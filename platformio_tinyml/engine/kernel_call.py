@@ -81,6 +81,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_transpose_conv_s8": ("params", "input", "filter", "bias", "multipliers", "shifts", "scratch", "output"),
     "tinyml_logistic_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_tanh_s16": ("input", "output", "size", "multiplier", "shift"),
+    "tinyml_rsqrt_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_binary_s16": ("params", "dims", "input1", "input2", "output"),
     "tinyml_fully_connected_s16": ("input", "weights", "bias", "multipliers", "shifts", "rows", "depth", "units",
                                    "activation_min", "activation_max", "output"),

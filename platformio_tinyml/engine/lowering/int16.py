@@ -1,6 +1,7 @@
 """Ops on int16 activations with int8 weights (int16x8 models: TensorFlow's 16x8 quantization), with
 TFLite Micro's Prepare done at build time: FULLY_CONNECTED (int64 bias, per-tensor or per-channel
-weights), LOGISTIC and TANH (the input's scaling into the sigmoid table)."""
+weights), LOGISTIC and TANH (the input's scaling into the sigmoid table), RSQRT (its output
+multiplier)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, kernel_arguments
-from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers
+from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers, quantize_multiplier
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, run_time, shape_of_rank, symmetric_filter_scales)
@@ -85,6 +86,23 @@ def sigmoid_input_scaling(opcode: str, input_scale: float) -> tuple[int, int]:
         shift += 1
         multiplier *= 2.0
     return int(multiplier), shift
+
+
+def lower_rsqrt_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """int16 RSQRT: TFLite Micro's output multiplier 1 / (sqrtf(input scale) x output scale), the
+    product in float and the quotient in double."""
+    x = run_time(input_tensor(graph, op, 0, "input", INT16), "input")
+    y = output_tensor(graph, op, INT16)
+    if x.shape != y.shape:
+        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    in_scale, out_scale = _symmetric(x, "input"), _symmetric(y, "output")
+    root_times_scale = np.float32(np.sqrt(np.float32(in_scale)) * np.float32(out_scale))
+    multiplier, shift = quantize_multiplier(1.0 / float(root_times_scale))
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_rsqrt_s16",
+        arguments=kernel_arguments("tinyml_rsqrt_s16", input=tensor_ref(x), output=tensor_ref(y), size=elements(y),
+                                   multiplier=multiplier, shift=shift),
+        reads=(x.index,), writes=(y.index,), summary=f"rsqrt({describe(x)}) -> {describe(y)} int16")
 
 
 def lower_sigmoid_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

@@ -50,6 +50,10 @@ static inline int32_t tinyml_requantize_s64(int64_t x, int32_t multiplier, int32
     return (int32_t)((x * reduced + ((int64_t)1 << (total_shift - 1))) >> total_shift);
 }
 
+/* 1 / sqrt(x) as TFLite's GetInvSqrtQuantizedMultiplierExp with a reverse shift (-1): a multiplier
+ * and shift for tinyml_requantize() (tinyml_reduce.c; L2_NORMALIZATION and int16 RSQRT). */
+void tinyml_inverse_sqrt(int32_t x, int32_t *multiplier, int32_t *shift);
+
 static inline int32_t tinyml_clamp(int32_t x, int32_t low, int32_t high)
 {
     return x < low ? low : (x > high ? high : x);

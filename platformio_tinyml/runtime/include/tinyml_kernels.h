@@ -366,6 +366,10 @@ int32_t tinyml_transpose_conv_s8(const tinyml_transpose_conv_params *params, con
 int32_t tinyml_logistic_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
 int32_t tinyml_tanh_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
 
+/* RSQRT on int16 as TFLite Micro's reference: 1 / sqrt(x) per element through the inverse square
+ * root's fixed-point steps, then the output multiplier; a negative input is an error, as there. */
+int32_t tinyml_rsqrt_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
+
 /* SOFTMAX on int16 (output scale 2^-15) along rows: CMSIS-NN's arm_softmax_s16 with TFLite Micro's
  * exp and 1 / (1 + x) tables (513 values each), a probability of 1.0 saturated to 32767 as TFLite Micro. */
 int32_t tinyml_softmax_s16(const int16_t *input, int32_t rows, int32_t row_size, int32_t multiplier, int32_t shift,

@@ -190,7 +190,7 @@ int32_t tinyml_arg_extremum_s8(const int8_t *input, int32_t *output, int32_t out
 /* 1 / sqrt(x) for x > 1 as a multiplier and a left shift, as TFLite's GetInvSqrtQuantizedMultiplierExp
  * (reverse shift -1): x normalised into [2^27, 2^29) by pairs of bits, five Newton-Raphson steps in
  * gemmlowp's fixed point with 3 integer bits, then times sqrt(2) / 2. */
-static void inverse_sqrt(int32_t x, int32_t *multiplier, int32_t *shift)
+void tinyml_inverse_sqrt(int32_t x, int32_t *multiplier, int32_t *shift)
 {
     if (x <= 1) { /* TFLite takes 0 (an all-zero row) as 1 */
         *multiplier = INT32_MAX;
@@ -233,7 +233,7 @@ int32_t tinyml_l2_normalization_s8(const int8_t *input, int8_t *output, int32_t 
             squares += value * value;
         }
         int32_t multiplier, shift;
-        inverse_sqrt(squares, &multiplier, &shift);
+        tinyml_inverse_sqrt(squares, &multiplier, &shift);
         for (int32_t i = 0; i < depth; i++) { /* the output's scale 1/128 is the shift's 7 */
             const int32_t scaled = tinyml_requantize(input[i] - input_zero_point, multiplier, shift + 7);
             output[i] = (int8_t)tinyml_clamp(scaled, -128, 127);

@@ -93,6 +93,26 @@ int32_t tinyml_batch_matmul_s16(const tinyml_matmul_params *params, const tinyml
     return TINYML_KERNEL_OK;
 }
 
+int32_t tinyml_rsqrt_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift)
+{
+    enum { KEEP_INTEGER = 20 }; /* TFLite Micro's kShift */
+    for (int32_t i = 0; i < size; i++) {
+        if (input[i] < 0) {
+            return TINYML_KERNEL_ERROR; /* TFLite Micro: "Rsqrt is only defined for positive values" */
+        }
+        if (input[i] == 0) {
+            output[i] = INT16_MAX;
+            continue;
+        }
+        int32_t inverse_multiplier, inverse_shift;
+        tinyml_inverse_sqrt(input[i], &inverse_multiplier, &inverse_shift);
+        const int32_t root = tinyml_requantize(1, inverse_multiplier, inverse_shift + KEEP_INTEGER);
+        const int32_t scaled = tinyml_requantize(root, multiplier, shift - KEEP_INTEGER);
+        output[i] = (int16_t)tinyml_clamp(scaled, INT16_MIN, INT16_MAX);
+    }
+    return TINYML_KERNEL_OK;
+}
+
 int32_t tinyml_fully_connected_s16(const int16_t *input, const int8_t *weights, const int64_t *bias,
                                    const int32_t *multipliers, const int32_t *shifts, int32_t rows, int32_t depth,
                                    int32_t units, int32_t activation_min, int32_t activation_max, int16_t *output)
