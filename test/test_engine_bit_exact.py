@@ -8,11 +8,12 @@ variant built without TensorFlow, and a Keras MultiHeadAttention + LayerNormaliz
 converted by the package's own pipeline (needs TensorFlow)."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import shared_model_path
+from conftest import REPO, shared_model_path
 from model_fixtures import conversion_cache, float_models, requires_tensorflow
 from op_zoo import more_ops_zoo, op_zoo, transformer_op_zoo
 from tiny_transformer import tiny_transformer
@@ -28,6 +29,7 @@ ZOO_SEEDS = [1, 2]
 TRANSFORMER_ZOO_SEEDS = [1, 2]
 MORE_OPS_ZOO_SEEDS = [1]
 CASES = 20
+EXAMPLES = REPO / "examples"
 
 
 @pytest.fixture(scope="session")
@@ -44,14 +46,14 @@ def board_project(tmp_path_factory):
     return project
 
 
-def _converted(tmp_path_factory, model_file: str, calibration: str, **options) -> bytes:
-    """A float model of the conversion tests made int8 by prepare_int8_model (the build hook's path;
-    cached for the session)."""
+def _converted(tmp_path_factory, model_file: str, calibration: str, models: Path | None = None, **options) -> bytes:
+    """A float model of the conversion tests (or of `models`, a folder) made int8 or int16x8 by
+    prepare_int8_model (the build hook's path; cached for the session)."""
     from platformio_tinyml.pipeline import ModelJob, prepare_int8_model
     from platformio_tinyml.options import parse_options
 
     base = tmp_path_factory.getbasetemp()
-    models = float_models(base)
+    models = models or float_models(base)
     work = tmp_path_factory.mktemp(model_file.split(".")[0])
     saved = os.environ.get("PLATFORMIO_TINYML_CACHE_DIR")
     os.environ["PLATFORMIO_TINYML_CACHE_DIR"] = str(conversion_cache(base))
@@ -81,6 +83,20 @@ def keras_int16x8(tmp_path_factory) -> bytes:
 
 
 @pytest.fixture(scope="session")
+def digits_int16x8(tmp_path_factory) -> bytes:
+    """The digits transformer example (ONNX) converted with custom_tinyml_quantization = int16x8."""
+    return _converted(tmp_path_factory, "digits_transformer_p2.onnx", "calibration.npz",
+                      EXAMPLES / "digits_transformer" / "model", quantization="int16x8")
+
+
+@pytest.fixture(scope="session")
+def sensor_int16x8(tmp_path_factory) -> bytes:
+    """The sensor model example (1-D CNN and a transformer layer, ONNX) converted with int16x8."""
+    return _converted(tmp_path_factory, "sensor_anomaly.onnx", "calibration.npz",
+                      EXAMPLES / "sensor_anomaly" / "model", quantization="int16x8")
+
+
+@pytest.fixture(scope="session")
 def keras_lstm(tmp_path_factory) -> bytes:
     """Two stacked Keras 3 LSTM layers, converted at build time into UNIDIRECTIONAL_SEQUENCE_LSTM ops."""
     return _converted(tmp_path_factory, "lstm.keras", "lstm_calibration.npy")
@@ -97,7 +113,7 @@ def model_bytes(name: str, request=None) -> bytes:
         return tiny_transformer(0)
     if name == "linear_attention":
         return tiny_transformer(0, linear_attention=True)
-    if name in ("keras_transformer", "keras_lstm", "keras_int16x8"):
+    if name in CONVERTED:
         return request.getfixturevalue(name)
     return shared_model_path(f"{name}.tflite").read_bytes()
 
@@ -115,7 +131,8 @@ def mismatches(model, expected, printed) -> list[str]:
     return found
 
 
-KERAS = [pytest.param(name, marks=requires_tensorflow) for name in ("keras_transformer", "keras_lstm", "keras_int16x8")]
+CONVERTED = ("keras_transformer", "keras_lstm", "keras_int16x8", "digits_int16x8", "sensor_int16x8")
+KERAS = [pytest.param(name, marks=requires_tensorflow) for name in CONVERTED]
 MODELS = (SHARED_MODELS + [f"zoo{seed}" for seed in ZOO_SEEDS] + [f"tzoo{seed}" for seed in TRANSFORMER_ZOO_SEEDS]
           + [f"mzoo{seed}" for seed in MORE_OPS_ZOO_SEEDS]
           + ["tiny_transformer", "linear_attention", *KERAS])
