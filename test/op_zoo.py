@@ -1025,7 +1025,8 @@ def add_binary_s16(zoo: ZooBuilder, opcode: str, broadcast: bool, activation: st
 
 
 def add_data_movement_s16(zoo: ZooBuilder) -> None:
-    """int16 TRANSPOSE, STRIDED_SLICE, CONCATENATION, RESHAPE and PAD (the bytes moved two at a time)."""
+    """int16 TRANSPOSE, STRIDED_SLICE, CONCATENATION, RESHAPE, PAD, SLICE, PACK, SPLIT, SPLIT_V and
+    UNPACK (the bytes moved two at a time)."""
     rng = zoo.rng
     scale = float(rng.uniform(1e-4, 1e-3))
     shape = random_shape(rng, 4, 2, 5)
@@ -1053,6 +1054,29 @@ def add_data_movement_s16(zoo: ZooBuilder) -> None:
     zoo.inputs.append(x)
     zoo.op("PAD", (x, int32_constant(zoo, [[0, 0], [1, 2], [0, 1], [1, 0]])), int16_tensor(zoo, (1, 7, 6, 4), scale),
            "PadOptions")
+    x = int16_tensor(zoo, (2, 6, 4), scale)
+    zoo.inputs.append(x)
+    zoo.op("SLICE", (x, int32_constant(zoo, [1, 2, 1]), int32_constant(zoo, [1, -1, 2])),
+           int16_tensor(zoo, (1, 4, 2), scale), "SliceOptions")
+    parts = [int16_tensor(zoo, (3, 2), scale) for _ in range(3)]
+    zoo.inputs += parts
+    zoo.op("PACK", parts, int16_tensor(zoo, (3, 3, 2), scale), "PackOptions", {"values_count": 3, "axis": 1})
+    x = int16_tensor(zoo, (2, 6), scale)
+    zoo.inputs.append(x)
+    outputs = [int16_tensor(zoo, (2, 2), scale) for _ in range(3)]
+    zoo.ops.append(OpSpec("SPLIT", (int32_constant(zoo, [1]), x), tuple(outputs), "SplitOptions", {"num_splits": 3}))
+    zoo.outputs += outputs
+    x = int16_tensor(zoo, (3, 5), scale)
+    zoo.inputs.append(x)
+    outputs = [int16_tensor(zoo, (3, 2), scale), int16_tensor(zoo, (3, 3), scale)]
+    zoo.ops.append(OpSpec("SPLIT_V", (x, int32_constant(zoo, [2, -1]), int32_constant(zoo, [1])), tuple(outputs),
+                          "SplitVOptions", {"num_splits": 2}))
+    zoo.outputs += outputs
+    x = int16_tensor(zoo, (2, 3, 4), scale)
+    zoo.inputs.append(x)
+    outputs = [int16_tensor(zoo, (2, 4), scale) for _ in range(3)]
+    zoo.ops.append(OpSpec("UNPACK", (x,), tuple(outputs), "UnpackOptions", {"num": 3, "axis": 1}))
+    zoo.outputs += outputs
 
 
 def add_conv_s16(zoo: ZooBuilder, depthwise: bool, multiplier: int = 1) -> None:

@@ -1,5 +1,5 @@
-"""Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8; TRANSPOSE,
-STRIDED_SLICE, CONCATENATION and PAD of int16 too, each element its two bytes):
+"""Ops that move int8 bytes without arithmetic, as strided box copies (tinyml_copy_s8; all but the
+gathers on int16 too, each element its two bytes):
 TRANSPOSE (permuted input strides), STRIDED_SLICE and SLICE (scaled strides from a start offset),
 CONCATENATION and PACK (each input into its place), SPLIT, SPLIT_V and UNPACK (each output from its
 place), PAD / PADV2 (a fill, then the input into the middle); GATHER, EMBEDDING_LOOKUP and GATHER_ND
@@ -195,8 +195,8 @@ def _axis(op: Operator, value: int, rank: int) -> int:
 
 def lower_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """SLICE: begin and size per axis (a size of -1 runs to the end), stride 1."""
-    x = run_time(input_tensor(graph, op, 0, "input"), "input")
-    y = output_tensor(graph, op)
+    x = run_time(input_tensor(graph, op, 0, "input", MOVABLE), "input")
+    y = output_tensor(graph, op, (x.dtype,))
     begin = constant_ints(graph, op, 1, "begin")
     size = constant_ints(graph, op, 2, "size")
     rank = len(x.shape)
@@ -211,16 +211,18 @@ def lower_slice(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     offset = sum(b * s for b, s in zip(begin, strides))
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function="tinyml_copy_s8",
-        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims", input=pointer_plus(tensor_ref(x), offset),
-                                   output=tensor_ref(y)), reads=(x.index,), writes=(y.index,),
+        arguments=kernel_arguments("tinyml_copy_s8", dims="&dims",
+                                   input=as_bytes(pointer_plus(tensor_ref(x), offset), x, True),
+                                   output=as_bytes(tensor_ref(y), y, False)), reads=(x.index,), writes=(y.index,),
         summary=f"{describe(x)} -> {describe(y)}; begin {list(begin)}, size {list(size)}",
-        locals=(LocalConst("tinyml_copy_dims", "dims", copy_dims(counts, strides, contiguous_strides(counts))),))
+        locals=(LocalConst("tinyml_copy_dims", "dims", copy_dims(counts, strides, contiguous_strides(counts),
+                                                                 ELEMENT_BYTES[x.dtype])),))
 
 
 def lower_pack(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """PACK: N inputs of one shape stacked along a new axis, each copied into its place."""
-    inputs = [input_tensor(graph, op, n, f"input {n}") for n in range(len(op.inputs))]
-    y = output_tensor(graph, op)
+    y = output_tensor(graph, op, MOVABLE)
+    inputs = [input_tensor(graph, op, n, f"input {n}", (y.dtype,)) for n in range(len(op.inputs))]
     quantized_alike(inputs, y)
     axis = _axis(op, op.options.get("axis", 0), len(y.shape))
     shape = tuple(inputs[0].shape)
@@ -228,10 +230,11 @@ def lower_pack(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         raise OpNotSupported(f"{len(inputs)} inputs of {list(shape)} stacked along axis {axis} are not {list(y.shape)}")
     out_strides = contiguous_strides(y.shape)
     place = out_strides[:axis] + out_strides[axis + 1:]
-    locals_ = (LocalConst("tinyml_copy_dims", "dims", copy_dims(shape, contiguous_strides(shape), place)),)
-    calls = [("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims="&dims", input=tensor_ref(t),
-                                                 output=pointer_plus(tensor_ref(y), n * out_strides[axis])))
-             for n, t in enumerate(inputs)]
+    locals_ = (LocalConst("tinyml_copy_dims", "dims", copy_dims(shape, contiguous_strides(shape), place,
+                                                                ELEMENT_BYTES[y.dtype])),)
+    calls = [("tinyml_copy_s8", kernel_arguments(
+        "tinyml_copy_s8", dims="&dims", input=as_bytes(tensor_ref(t), t, True),
+        output=as_bytes(pointer_plus(tensor_ref(y), n * out_strides[axis]), y, False))) for n, t in enumerate(inputs)]
     reads, constants = _operand_io(inputs)
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function=calls[0][0], arguments=calls[0][1],
@@ -243,8 +246,8 @@ def lower_split(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """SPLIT (axis, input), SPLIT_V (input, sizes, axis) and UNPACK (input; the axis dropped): each
     output copied from its place along the axis."""
     position = {"SPLIT": 1, "SPLIT_V": 0, "UNPACK": 0}[op.opcode]
-    x = run_time(input_tensor(graph, op, position, "input"), "input")
-    outputs = [checked(graph.tensors[i], f"output {n}", ("int8",)) for n, i in enumerate(op.outputs)]
+    x = run_time(input_tensor(graph, op, position, "input", MOVABLE), "input")
+    outputs = [checked(graph.tensors[i], f"output {n}", (x.dtype,)) for n, i in enumerate(op.outputs)]
     quantized_alike(outputs, x)
     declared = op.options.get("num" if op.opcode == "UNPACK" else "num_splits", len(outputs))
     if declared != len(outputs):
@@ -277,10 +280,11 @@ def lower_split(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     in_strides = strides[:axis] + strides[axis + 1:] if op.opcode == "UNPACK" else strides
     calls, locals_, start = [], [], 0
     for n, (tensor, shape) in enumerate(zip(outputs, expected)):
-        locals_.append(LocalConst("tinyml_copy_dims", f"dims{n}", copy_dims(shape, in_strides, contiguous_strides(shape))))
-        calls.append(("tinyml_copy_s8", kernel_arguments("tinyml_copy_s8", dims=f"&dims{n}",
-                                                         input=pointer_plus(tensor_ref(x), start * strides[axis]),
-                                                         output=tensor_ref(tensor))))
+        locals_.append(LocalConst("tinyml_copy_dims", f"dims{n}", copy_dims(shape, in_strides, contiguous_strides(shape),
+                                                                            ELEMENT_BYTES[x.dtype])))
+        calls.append(("tinyml_copy_s8", kernel_arguments(
+            "tinyml_copy_s8", dims=f"&dims{n}", input=as_bytes(pointer_plus(tensor_ref(x), start * strides[axis]), x, True),
+            output=as_bytes(tensor_ref(tensor), tensor, False))))
         start += 1 if op.opcode == "UNPACK" else shape[axis]
     return KernelCall(
         op_index=op.index, opcode=op.opcode, function=calls[0][0], arguments=calls[0][1],
