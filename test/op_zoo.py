@@ -1123,6 +1123,20 @@ def add_reduce_s16(zoo: ZooBuilder, opcode: str, axes, rank: int, keep_dims: boo
            {"keep_dims": keep_dims})
 
 
+def add_pool_s16(zoo: ZooBuilder, opcode: str) -> None:
+    rng = zoo.rng
+    h, w, c = (int(v) for v in (rng.integers(2, 10), rng.integers(2, 10), rng.integers(1, 17)))
+    k_h, k_w = int(rng.integers(1, min(h, 4) + 1)), int(rng.integers(1, min(w, 4) + 1))
+    window = zoo.window()
+    scale = float(rng.uniform(1e-4, 1e-3))
+    x = int16_tensor(zoo, (1, h, w, c), scale)
+    zoo.inputs.append(x)
+    out_shape = (1, spatial_out(window["padding"], h, k_h, window["stride_h"]),
+                 spatial_out(window["padding"], w, k_w, window["stride_w"]), c)
+    zoo.op(opcode, (x,), int16_tensor(zoo, out_shape, scale), "Pool2DOptions",
+           {**window, "filter_height": k_h, "filter_width": k_w, "fused_activation_function": str(rng.choice(["NONE", "RELU"]))})
+
+
 def more_ops_zoo(seed: int) -> bytes:
     """One model with the ops added for coverage of TFLite Micro's builtins (issue 13)."""
     zoo = ZooBuilder(seed)
@@ -1230,4 +1244,6 @@ def more_ops_zoo(seed: int) -> bytes:
         add_reduce_s16(zoo, opcode, axes, rank, keep_dims, same_quant)
     for depthwise, multiplier in ((False, 1), (False, 1), (True, 1), (True, 2), (True, 1)):
         add_conv_s16(zoo, depthwise, multiplier)
+    for opcode in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        add_pool_s16(zoo, opcode)
     return zoo.model()

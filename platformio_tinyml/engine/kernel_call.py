@@ -46,6 +46,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
                            "output"),
     "arm_avgpool_s8": _POOLING,
     "arm_max_pool_s8": _POOLING,
+    "arm_avgpool_s16": _POOLING,
+    "arm_max_pool_s16": ("ctx", "pool_params", "input_dims", "src", "filter_dims", "output_dims", "dst"),
     # the runtime's own kernels (tinyml_kernels.h)
     "tinyml_lut_s8": ("input", "output", "size", "table", "invalid"),
     "tinyml_lut_s8_f32": ("input", "output", "size", "table"),
