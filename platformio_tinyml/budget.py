@@ -20,6 +20,7 @@ class MemoryNeeds:
     model: int           # the model array, in flash
     tables: int          # constant tables the engine adds, in flash
     samples: int = 0     # embedded samples and golden test data compiled in, in flash
+    state: int = 0       # the models' state kept between inferences (an LSTM's, an SVDF's), in RAM
 
 
 def _row(what: str, size: int) -> str:
@@ -47,7 +48,7 @@ def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_lim
             f"(no schedule of this model can use less than {needs.arena_lower_bound:,} B). Raise "
             f"{PREFIX}arena_size, or remove it to use what the model needs."
         )
-    ram_used = needs.arena + needs.stack_reserve
+    ram_used = needs.arena + needs.state + needs.stack_reserve
     flash_used = needs.model + needs.tables + needs.samples
     problems = []
     if ram and ram_used > ram:
@@ -56,6 +57,7 @@ def check_budget(board: str, ram: int, flash: int, needs: MemoryNeeds, arena_lim
             "\n".join([
                 f"  RAM of board '{board}': {ram:,} B",
                 _row(_arena_row(models, shared_arena), needs.arena),
+                *([_row("model state (LSTM, SVDF)", needs.state)] if needs.state else []),
                 _row("stack reserve (default)" if default_stack else "stack reserve", needs.stack_reserve),
                 _row(f"total (over by {ram_used - ram:,} B)", ram_used),
                 *([f"    stack reserve: {stack_reserve_source}; set board_tinyml.stack_size = <bytes> in "

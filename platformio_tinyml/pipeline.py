@@ -143,7 +143,8 @@ def run(request: dict, emit: Callable[[str], None]) -> dict:
                 MemoryNeeds(arena, (max if shared else sum)(build.engine.arena_lower_bound for build in builds),
                             board["stack_reserve"], sum(len(build.int8.data) for build in builds),
                             sum(build.engine.constant_table_bytes for build in builds),
-                            sum(build.sample_bytes for build in builds)),
+                            sum(build.sample_bytes for build in builds),
+                            sum(build.engine.state_bytes for build in builds)),
                 None, stack_reserve_source=board["stack_reserve_source"], flash_what=board["flash_what"],
                 models=tuple(config["name"] for config in configs), shared_arena=shared)
             write_several_models(staging, [build.prefix for build in builds], arena if shared else None)
@@ -200,7 +201,7 @@ def build_model(job: ModelJob, prefix: str, board: dict, golden: bool, staging: 
     check_budget(
         board["board_id"], board["ram"] if single else 0, board["flash"] if single else 0,
         MemoryNeeds(engine.arena_bytes, engine.arena_lower_bound, board["stack_reserve"],
-                    len(int8.data), engine.constant_table_bytes, sample_bytes),
+                    len(int8.data), engine.constant_table_bytes, sample_bytes, engine.state_bytes),
         options.arena_size, stack_reserve_source=board["stack_reserve_source"], flash_what=board["flash_what"],
     )
     return ModelBuild(prefix, int8, engine, sample_bytes, golden_model)

@@ -27,6 +27,16 @@ def test_ram_overflow_is_a_table():
     assert "290,000 B at best" in text
 
 
+def test_a_models_state_counts_in_ram():
+    """An LSTM's or SVDF's state lives outside the arena, in RAM all the time: it has its own row."""
+    needs = MemoryNeeds(arena=250_000, arena_lower_bound=250_000, stack_reserve=8192, model=40_000, tables=0,
+                        state=6_000)
+    with pytest.raises(BudgetError) as caught:
+        check_budget("nrf52840", 262144, 1048576, needs, None)
+    assert "model state (LSTM, SVDF)" in str(caught.value) and "total (over by 2,048 B)" in str(caught.value)
+    check_budget("nrf52840", 262144, 1048576, needs.__class__(250_000, 250_000, 8192, 40_000, 0, state=3_000), None)
+
+
 def test_unknown_sizes_are_not_checked():
     check_budget("custom", 0, 0, NEEDS, None)
 

@@ -9,14 +9,14 @@ from pathlib import Path
 from ..generated_files import write_files_whole
 from ..graph import Model
 from ..model_names import DEFAULT_PREFIX
-from .codegen import EngineSource, render_header, render_source
+from .codegen import EngineSource, render_header, render_source, state_tensors
 from .cores import KernelPath, kernel_path
 from .kernel_call import KernelCall
-from .lifetimes import arena_buffers
+from .lifetimes import arena_buffers, tensor_bytes
 from .lowering import lower_graph
 from .plan import plan_arena
 
-C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
+C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "int64_t": 8, "float": 4}
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class EngineReport:
     arena_lower_bound: int        # most bytes live at once over the schedule
     kernels: tuple[str, ...]      # the kernel function called per scheduled op, in order
     constant_table_bytes: int     # flash of the per-channel tables the engine adds
+    state_bytes: int = 0          # RAM of the model's state (variable tensors), outside the arena
 
 
 def engine_files(prefix: str = DEFAULT_PREFIX) -> tuple[str, str]:
@@ -57,4 +58,5 @@ def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike
     return EngineReport(
         files=(out / c_file, out / header), kernel_path=path, arena_bytes=plan.size,
         arena_lower_bound=plan.lower_bound, kernels=tuple(call.function for call in calls),
-        constant_table_bytes=sum(C_TYPE_BYTES[t.c_type] * len(t.values) for call in calls for t in call.tables))
+        constant_table_bytes=sum(C_TYPE_BYTES[t.c_type] * len(t.values) for call in calls for t in call.tables),
+        state_bytes=sum(tensor_bytes(graph, t.index) for t in state_tensors(graph, calls)))
