@@ -1203,6 +1203,9 @@ def more_ops_zoo(seed: int) -> bytes:
     zoo.op("SHAPE", (zoo.graph_input(shape),), zoo.tensor(TensorSpec((3,), "int32")), "ShapeOptions")
     for opcode in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
         add_logical(zoo, opcode)
+    for first, second in (([2, 1, 4], [3, 1]), ([5], [1, 1, 5]), ([1, 0], [3, 1])):
+        zoo.op("BROADCAST_ARGS", (int32_constant(zoo, first), int32_constant(zoo, second)),
+               zoo.tensor(TensorSpec((max(len(first), len(second)),), "int32")))
     for batches, time_major, cell_power, clip in ((1, False, -14, False), (2, False, -11, True), (2, True, -15, False),
                                                   (1, False, -12, True)):
         add_lstm(zoo, batches, time_major, cell_power, clip)

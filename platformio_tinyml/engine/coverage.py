@@ -60,6 +60,7 @@ KERNELS: dict[str, str] = {
     "REVERSE_V2": "ours",
     "SELECT_V2": "ours",
     "SHAPE": "none: the shape, known at build time, copied from flash",
+    "BROADCAST_ARGS": "none: of constant shapes, computed at build time, copied from flash",
     "SLICE": "ours",
     "SOFTMAX": "ours: exponentials from a build-time table, CMSIS-NN's arithmetic around them",
     "SPACE_TO_BATCH_ND": "ours",
@@ -87,7 +88,7 @@ KERNELS: dict[str, str] = {
 # The types an op runs in where they are not int8 in, int8 out.
 TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "CAST": "int8 -> float32, int16, int32", "DEQUANTIZE": "int8 -> float32", "DIV": "int8, float32", "NEG": "float32",
          "QUANTIZE": "float32 -> int8, int8 -> int8", **{opcode: "int8 -> bool" for opcode in COMPARISONS},
-         "SELECT_V2": "bool ? int8 : int8", "SHAPE": "any -> int32",
+         "SELECT_V2": "bool ? int8 : int8", "SHAPE": "any -> int32", "BROADCAST_ARGS": "int32",
          "SVDF": "int8, int16 state", "UNIDIRECTIONAL_SEQUENCE_LSTM": "int8, int16 cell state",
          **{opcode: "bool" for opcode in LOGICAL_OPS},
          **{opcode: "float32, of a DEQUANTIZE of int8" for opcode in FLOAT_ISLAND_OPS}}

@@ -65,6 +65,7 @@ OP_RULES: dict[str, OpRule] = {
     "ADD_N": _rule(2, MANY, "AddNOptions"),
     "GATHER_ND": _rule(2, 2, "GatherNdOptions"),
     "SHAPE": _rule(1, 1, "ShapeOptions", same_type=()),
+    "BROADCAST_ARGS": _rule(2, 2, "NONE", same_type=(0, 1)),
     "TRANSPOSE_CONV": _rule(3, 4, "TransposeConvOptions", optional=(3,), required=True, same_type=(2,)),
     # TFLite Micro's Prepare reads the bias's scale unconditionally: present, though the schema allows -1.
     "SVDF": _rule(5, 5, "SVDFOptions", required=True),

@@ -29,7 +29,7 @@ from .pooling import lower_pool_2d
 from .rearrange import (lower_batch_to_space_nd, lower_broadcast_to, lower_depth_to_space, lower_fill,
                         lower_mirror_pad, lower_reverse, lower_space_to_batch_nd, lower_space_to_depth, lower_zeros_like)
 from .reduce import lower_add_n, lower_arg_extremum, lower_cumsum, lower_l2_normalization, lower_reduce
-from .reshape import lower_reshape, lower_shape
+from .reshape import lower_broadcast_args, lower_reshape, lower_shape
 from .resize import lower_resize
 from .softmax import lower_softmax
 from .svdf import lower_svdf
@@ -78,6 +78,7 @@ LOWERINGS = {
     "ADD_N": lower_add_n,
     "GATHER_ND": lower_gather_nd,
     "SHAPE": lower_shape,
+    "BROADCAST_ARGS": lower_broadcast_args,
     "REDUCE_MAX": lower_reduce,
     "REDUCE_MIN": lower_reduce,
     "EMBEDDING_LOOKUP": lower_gather,
