@@ -1217,6 +1217,12 @@ def more_ops_zoo(seed: int) -> bytes:
     for opcode in ("LOGISTIC", "TANH"):
         for input_scale in (2.0 ** -12, 2.0 ** -11, 3e-4, 1.7e-3):  # power-of-two scales and others
             add_sigmoid_s16(zoo, opcode, input_scale)
+    for opcode in ("MAXIMUM", "MINIMUM"):
+        shape = random_shape(zoo.rng, 3, 1, 5)
+        scale = float(zoo.rng.uniform(1e-4, 1e-3))
+        a, b = int16_tensor(zoo, shape, scale), int16_tensor(zoo, shape[-1:], scale)
+        zoo.inputs += [a, b]
+        zoo.op(opcode, (a, b), int16_tensor(zoo, shape, scale), "MaximumMinimumOptions")
     for opcode in ("ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"):
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")

@@ -70,6 +70,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_neg_f32": ("input", "output", "size"),
     "tinyml_div_f32": ("dims", "input1", "input2", "output", "activation_min", "activation_max"),
     "tinyml_extremum_s8": ("dims", "input1", "input2", "output", "maximum"),
+    "tinyml_extremum_s16": ("dims", "input1", "input2", "output", "maximum"),
     "tinyml_prelu_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_div_s8": ("params", "dims", "input1", "input2", "output"),
     "tinyml_compare_s8": ("params", "dims", "input1", "input2", "output"),

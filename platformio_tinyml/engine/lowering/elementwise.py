@@ -333,12 +333,13 @@ def lower_logical(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
 
 
 def lower_extremum(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    """MAXIMUM, MINIMUM: on the raw int8 values, broadcasting, as TFLite Micro's reference (which
-    reads no quantization: a converter gives inputs and output the same)."""
-    a, b, y = _operands(graph, op)
+    """MAXIMUM, MINIMUM: on the raw int8 (int16) values, broadcasting, as TFLite Micro's reference
+    (which reads no quantization: a converter gives inputs and output the same)."""
+    sixteen = is_int16(graph, op)
+    a, b, y = _operands(graph, op, ("int16",) if sixteen else ("int8",))
     name = op.opcode.lower()
-    return _broadcast_call(op, "tinyml_extremum_s8", a, b, y, f"{name}({describe(a)}, {describe(b)}) -> {describe(y)}",
-                           maximum=int(op.opcode == "MAXIMUM"))
+    return _broadcast_call(op, "tinyml_extremum_s16" if sixteen else "tinyml_extremum_s8", a, b, y,
+                           f"{name}({describe(a)}, {describe(b)}) -> {describe(y)}", maximum=int(op.opcode == "MAXIMUM"))
 
 
 def lower_prelu(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

@@ -104,6 +104,10 @@ int32_t tinyml_binary_s8(const tinyml_binary_params *params, const tinyml_broadc
 int32_t tinyml_binary_s16(const tinyml_binary_params *params, const tinyml_broadcast_dims *dims,
                           const int16_t *input1, const int16_t *input2, int16_t *output);
 
+/* The same of two int16 tensors. */
+int32_t tinyml_extremum_s16(const tinyml_broadcast_dims *dims, const int16_t *input1, const int16_t *input2,
+                            int16_t *output, int32_t maximum);
+
 /* MAXIMUM (maximum = 1) or MINIMUM (0) of two int8 tensors with broadcasting, on the raw values as
  * TFLite Micro's reference does (its kernel reads no quantization). */
 int32_t tinyml_extremum_s8(const tinyml_broadcast_dims *dims, const int8_t *input1, const int8_t *input2,

@@ -146,23 +146,28 @@ int32_t tinyml_add_constant_s8(const tinyml_binary_params *params, const int8_t 
     return TINYML_KERNEL_OK;
 }
 
-int32_t tinyml_extremum_s8(const tinyml_broadcast_dims *dims, const int8_t *input1, const int8_t *input2,
-                           int8_t *output, int32_t maximum)
-{
-    int32_t index[TINYML_KERNEL_MAX_RANK] = {0};
-    tinyml_broadcast_walk run;
-    if (!tinyml_broadcast_start(dims, &run)) {
-        return TINYML_KERNEL_ERROR;
+/* MAXIMUM (maximum = 1) or MINIMUM (0) on the raw values, one function per element type. */
+#define EXTREMUM(name, type)                                                                                    \
+    int32_t name(const tinyml_broadcast_dims *dims, const type *input1, const type *input2, type *output,        \
+                 int32_t maximum)                                                                              \
+    {                                                                                                          \
+        int32_t index[TINYML_KERNEL_MAX_RANK] = {0};                                                           \
+        tinyml_broadcast_walk run;                                                                             \
+        if (!tinyml_broadcast_start(dims, &run)) {                                                             \
+            return TINYML_KERNEL_ERROR;                                                                        \
+        }                                                                                                      \
+        do {                                                                                                   \
+            const type *a = input1 + run.offset1, *b = input2 + run.offset2;                                   \
+            for (int32_t i = 0; i < run.inner; i++) {                                                          \
+                const type x1 = a[i * run.stride1], x2 = b[i * run.stride2];                                   \
+                *output++ = (maximum ? x1 > x2 : x1 < x2) ? x1 : x2;                                           \
+            }                                                                                                  \
+        } while (tinyml_broadcast_next(dims, index, &run));                                                    \
+        return TINYML_KERNEL_OK;                                                                               \
     }
-    do {
-        const int8_t *a = input1 + run.offset1, *b = input2 + run.offset2;
-        for (int32_t i = 0; i < run.inner; i++) {
-            const int8_t x1 = a[i * run.stride1], x2 = b[i * run.stride2];
-            *output++ = (maximum ? x1 > x2 : x1 < x2) ? x1 : x2;
-        }
-    } while (tinyml_broadcast_next(dims, index, &run));
-    return TINYML_KERNEL_OK;
-}
+
+EXTREMUM(tinyml_extremum_s8, int8_t)
+EXTREMUM(tinyml_extremum_s16, int16_t)
 
 int32_t tinyml_prelu_s8(const tinyml_prelu_params *params, const tinyml_broadcast_dims *dims, const int8_t *input1,
                         const int8_t *input2, int8_t *output)
