@@ -1227,6 +1227,13 @@ def more_ops_zoo(seed: int) -> bytes:
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")
     add_data_movement_s16(zoo)
+    for scale in (3e-4, 2.0 ** -12):  # QUANTIZE float -> int16 and DEQUANTIZE int16 -> float
+        x = zoo.tensor(TensorSpec((2, 5), "float32"))
+        zoo.inputs.append(x)
+        zoo.op("QUANTIZE", (x,), int16_tensor(zoo, (2, 5), scale))
+        q = int16_tensor(zoo, (3, 4), scale)
+        zoo.inputs.append(q)
+        zoo.op("DEQUANTIZE", (q,), zoo.tensor(TensorSpec((3, 4), "float32")))
     for input_scale, output_scale in ((1e-4, 2e-3), (3e-6, 0.02), (2.0 ** -12, 2.0 ** -8)):
         x = int16_tensor(zoo, (3, 7), input_scale)
         zoo.tensors[x].name = f"positive_{x}"

@@ -94,7 +94,7 @@ TYPES = {"ARG_MAX": "int8 -> int32", "ARG_MIN": "int8 -> int32", "CAST": "int8 -
          **{opcode: "float32, of a DEQUANTIZE of int8" for opcode in FLOAT_ISLAND_OPS}}
 
 # Ops the engine runs with int16 activations (int16x8 models), and whose kernel does.
-INT16_KERNELS = {"ADD": "ours", "AVERAGE_POOL_2D": "CMSIS-NN (arm_avgpool_s16)", "BATCH_MATMUL": "ours",
+INT16_KERNELS = {"ADD": "ours", "DEQUANTIZE": "ours (int16 -> float32)", "QUANTIZE": "ours (float32 -> int16)", "AVERAGE_POOL_2D": "CMSIS-NN (arm_avgpool_s16)", "BATCH_MATMUL": "ours",
                  "MAX_POOL_2D": "CMSIS-NN (arm_max_pool_s16)", "MAXIMUM": "ours", "MINIMUM": "ours", "CONCATENATION": "ours", "PACK": "ours", "SLICE": "ours",
                  "SPLIT": "ours", "SPLIT_V": "ours", "UNPACK": "ours", "CONV_2D": "CMSIS-NN (arm_convolve_wrapper_s16)",
                  "DEPTHWISE_CONV_2D": "CMSIS-NN (arm_depthwise_conv_wrapper_s16)", "FULLY_CONNECTED": "ours",

@@ -67,6 +67,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_resize_nearest_s8": _RESIZE,
     "tinyml_resize_bilinear_s8": _RESIZE,
     "tinyml_quantize_f32_s8": ("input", "output", "size", "scale", "zero_point"),
+    "tinyml_quantize_f32_s16": ("input", "output", "size", "scale", "zero_point"),
+    "tinyml_dequantize_s16_f32": ("input", "output", "size", "scale", "zero_point"),
     "tinyml_neg_f32": ("input", "output", "size"),
     "tinyml_div_f32": ("dims", "input1", "input2", "output", "activation_min", "activation_max"),
     "tinyml_extremum_s8": ("dims", "input1", "input2", "output", "maximum"),

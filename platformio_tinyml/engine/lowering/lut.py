@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, c_float, kernel_arguments
@@ -91,23 +93,34 @@ def lower_dequantized_table_op(graph: Graph, op: Operator, path: KernelPath) -> 
 
 def lower_quantize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     x = run_time(input_tensor(graph, op, 0, "input", dtypes=("int8", "float32")), "input")
-    y = output_tensor(graph, op)
+    y = output_tensor(graph, op, ("int8",) if x.dtype == "int8" else ("int8", "int16"))
     if x.dtype == "int8":
         return _table_call(graph, op, x, y, per_tensor_quantization(y))
     if x.shape != y.shape:
         raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
     scale, zero_point = per_tensor_quantization(y)
-    arguments = kernel_arguments("tinyml_quantize_f32_s8", input=tensor_ref(x), output=tensor_ref(y),
+    function = f"tinyml_quantize_f32_s{8 if y.dtype == 'int8' else 16}"
+    arguments = kernel_arguments(function, input=tensor_ref(x), output=tensor_ref(y),
                                  size=elements(y), scale=c_float(scale), zero_point=zero_point)
-    return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_quantize_f32_s8",
+    return KernelCall(op_index=op.index, opcode=op.opcode, function=function,
                       arguments=arguments, reads=(x.index,), writes=(y.index,),
-                      summary=f"{describe(x)} float -> {describe(y)} int8")
+                      summary=f"{describe(x)} float -> {describe(y)} {y.dtype}")
 
 
 def lower_dequantize(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    x = run_time(input_tensor(graph, op, 0, "input"), "input")
+    """int8: a 256-entry table from TFLite Micro; int16: computed (tinyml_dequantize_s16_f32)."""
+    x = run_time(input_tensor(graph, op, 0, "input", ("int8", "int16")), "input")
     y = checked(graph.tensors[op.outputs[0]], "output", ("float32",))
-    return _table_call(graph, op, x, y, None)
+    if x.dtype == "int8":
+        return _table_call(graph, op, x, y, None)
+    if x.shape != y.shape:
+        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    scale, zero_point = per_tensor_quantization(x)
+    arguments = kernel_arguments("tinyml_dequantize_s16_f32", input=tensor_ref(x), output=tensor_ref(y),
+                                 size=elements(y), scale=repr(float(np.float32(scale))), zero_point=zero_point)
+    return KernelCall(op_index=op.index, opcode=op.opcode, function="tinyml_dequantize_s16_f32",
+                      arguments=arguments, reads=(x.index,), writes=(y.index,),
+                      summary=f"{describe(x)} int16 -> {describe(y)} float")
 
 
 def lower_neg(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

@@ -434,6 +434,14 @@ int32_t tinyml_svdf_s8(const tinyml_svdf_params *params, const int8_t *input, co
 int32_t tinyml_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
                                int32_t zero_point);
 
+/* The same into int16 (int16x8 models with float inputs). */
+int32_t tinyml_quantize_f32_s16(const float *input, int16_t *output, int32_t size, float scale,
+                                int32_t zero_point);
+
+/* DEQUANTIZE int16 -> float: scale * (x - zero_point) in double, rounded to float, as TFLite Micro. */
+int32_t tinyml_dequantize_s16_f32(const int16_t *input, float *output, int32_t size, double scale,
+                                  int32_t zero_point);
+
 /* NEG on float (the TFLite converter leaves a DEQUANTIZE -> NEG -> QUANTIZE island in Keras'
  * LayerNormalization): output[i] = -input[i]. */
 int32_t tinyml_neg_f32(const float *input, float *output, int32_t size);
