@@ -1227,6 +1227,12 @@ def more_ops_zoo(seed: int) -> bytes:
         for broadcast, activation in ((False, "NONE"), (True, "RELU")):
             add_binary_s16(zoo, opcode, broadcast, activation if opcode != "SQUARED_DIFFERENCE" else "NONE")
     add_data_movement_s16(zoo)
+    for opcode, options_type, options in (("RELU", "NONE", {}), ("LEAKY_RELU", "LeakyReluOptions", {"alpha": 0.2}),
+                                          ("RELU", "NONE", {}), ("LEAKY_RELU", "LeakyReluOptions", {"alpha": 0.01})):
+        scales = zoo.rng.uniform(1e-4, 1e-3, size=2)
+        x = int16_tensor(zoo, (4, 6), float(scales[0]))
+        zoo.inputs.append(x)
+        zoo.op(opcode, (x,), int16_tensor(zoo, (4, 6), float(scales[1])), options_type, options)
     for scale in (3e-4, 2.0 ** -12):  # QUANTIZE float -> int16 and DEQUANTIZE int16 -> float
         x = zoo.tensor(TensorSpec((2, 5), "float32"))
         zoo.inputs.append(x)

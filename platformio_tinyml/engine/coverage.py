@@ -98,7 +98,7 @@ INT16_KERNELS = {"ADD": "ours", "DEQUANTIZE": "ours (int16 -> float32)", "QUANTI
                  "MAX_POOL_2D": "CMSIS-NN (arm_max_pool_s16)", "MAXIMUM": "ours", "MINIMUM": "ours", "CONCATENATION": "ours", "PACK": "ours", "SLICE": "ours",
                  "SPLIT": "ours", "SPLIT_V": "ours", "UNPACK": "ours", "CONV_2D": "CMSIS-NN (arm_convolve_wrapper_s16)",
                  "DEPTHWISE_CONV_2D": "CMSIS-NN (arm_depthwise_conv_wrapper_s16)", "FULLY_CONNECTED": "ours",
-                 "LOGISTIC": "ours", "MEAN": "ours", "MUL": "ours", "PAD": "ours", "RSQRT": "ours",
+                 "LOGISTIC": "ours", "MEAN": "ours", "MUL": "ours", "PAD": "ours", "RELU": "ours", "LEAKY_RELU": "ours", "RSQRT": "ours",
                  "SOFTMAX": "CMSIS-NN (arm_softmax_s16) with TFLite Micro's tables", "SUM": "ours",
                  "RESHAPE": "none: an alias", "SQUARED_DIFFERENCE": "ours", "STRIDED_SLICE": "ours", "SUB": "ours",
                  "TANH": "ours",

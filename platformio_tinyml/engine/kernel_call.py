@@ -87,6 +87,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_logistic_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_tanh_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_rsqrt_s16": ("input", "output", "size", "multiplier", "shift"),
+    "tinyml_piecewise_linear_s16": ("params", "input", "output", "size"),
     "tinyml_binary_s16": ("params", "dims", "input1", "input2", "output"),
     "tinyml_fully_connected_s16": ("input", "weights", "bias", "multipliers", "shifts", "rows", "depth", "units",
                                    "activation_min", "activation_max", "output"),

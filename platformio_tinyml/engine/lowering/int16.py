@@ -11,7 +11,7 @@ import numpy as np
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import ConstTable, KernelCall, kernel_arguments
+from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
 from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers, quantize_multiplier
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
@@ -86,6 +86,33 @@ def sigmoid_input_scaling(opcode: str, input_scale: float) -> tuple[int, int]:
         shift += 1
         multiplier *= 2.0
     return int(multiplier), shift
+
+
+def lower_piecewise_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """int16 RELU (TFLite Micro's ReluPrepare: input scale / output scale in double, clamped at the
+    output's zero) and LEAKY_RELU (identity and alpha multipliers: input scale x alpha / output scale
+    in float)."""
+    x = run_time(input_tensor(graph, op, 0, "input", INT16), "input")
+    y = output_tensor(graph, op, INT16)
+    if x.shape != y.shape:
+        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
+    identity = quantize_multiplier(float(np.float32(in_scale)) / float(np.float32(out_scale)))
+    if op.opcode == "RELU":
+        negative, low = identity, max(-(1 << 15), out_zp)
+    else:
+        alpha = np.float32(op.options.get("alpha", 0.0))
+        negative = quantize_multiplier(float(np.float32(np.float32(in_scale) * alpha / np.float32(out_scale))))
+        low = -(1 << 15)
+    params = c_struct(input_zero_point=in_zp, output_zero_point=out_zp, multiplier_positive=identity[0],
+                      shift_positive=identity[1], multiplier_negative=negative[0], shift_negative=negative[1],
+                      activation_min=low, activation_max=(1 << 15) - 1)
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="tinyml_piecewise_linear_s16",
+        arguments=kernel_arguments("tinyml_piecewise_linear_s16", params="&params", input=tensor_ref(x),
+                                   output=tensor_ref(y), size=elements(y)),
+        reads=(x.index,), writes=(y.index,), summary=f"{describe(x)} -> {describe(y)} int16",
+        locals=(LocalConst("tinyml_piecewise_params", "params", params),))
 
 
 def lower_rsqrt_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

@@ -13,7 +13,7 @@ from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, c_float, kernel_arguments
 from ..reference_tables import ReferenceUnavailable, reference_table
 from ..symbols import tensor_ref
-from .int16 import is_int16, lower_rsqrt_s16, lower_sigmoid_s16
+from .int16 import is_int16, lower_piecewise_s16, lower_rsqrt_s16, lower_sigmoid_s16
 from .operands import (OpNotSupported, checked, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, run_time)
 
@@ -64,6 +64,8 @@ def lower_table_op(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         return lower_sigmoid_s16(graph, op, path)
     if op.opcode == "RSQRT" and is_int16(graph, op):
         return lower_rsqrt_s16(graph, op, path)
+    if op.opcode in ("RELU", "LEAKY_RELU") and is_int16(graph, op):
+        return lower_piecewise_s16(graph, op, path)
     if op.opcode == "QUANTIZE":
         return lower_quantize(graph, op, path)
     if 0 <= op.inputs[0] < len(graph.tensors) and graph.tensors[op.inputs[0]].dtype == "float32":

@@ -370,6 +370,17 @@ int32_t tinyml_transpose_conv_s8(const tinyml_transpose_conv_params *params, con
 int32_t tinyml_logistic_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
 int32_t tinyml_tanh_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
 
+/* RELU and LEAKY_RELU on int16 as TFLite Micro's reference: x - zero point requantized by one
+ * multiplier at and above zero and another below (RELU: the same; LEAKY_RELU: alpha's), clamped. */
+typedef struct {
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier_positive, shift_positive, multiplier_negative, shift_negative;
+    int32_t activation_min, activation_max;
+} tinyml_piecewise_params;
+
+int32_t tinyml_piecewise_linear_s16(const tinyml_piecewise_params *params, const int16_t *input, int16_t *output,
+                                    int32_t size);
+
 /* RSQRT on int16 as TFLite Micro's reference: 1 / sqrt(x) per element through the inverse square
  * root's fixed-point steps, then the output multiplier; a negative input is an error, as there. */
 int32_t tinyml_rsqrt_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);

@@ -93,6 +93,19 @@ int32_t tinyml_batch_matmul_s16(const tinyml_matmul_params *params, const tinyml
     return TINYML_KERNEL_OK;
 }
 
+int32_t tinyml_piecewise_linear_s16(const tinyml_piecewise_params *params, const int16_t *input, int16_t *output,
+                                    int32_t size)
+{
+    const tinyml_piecewise_params p = *params; /* copied: the stores may alias it */
+    for (int32_t i = 0; i < size; i++) {
+        const int32_t x = input[i] - p.input_zero_point;
+        const int32_t y = x >= 0 ? tinyml_requantize(x, p.multiplier_positive, p.shift_positive)
+                                 : tinyml_requantize(x, p.multiplier_negative, p.shift_negative);
+        output[i] = (int16_t)tinyml_clamp(y + p.output_zero_point, p.activation_min, p.activation_max);
+    }
+    return TINYML_KERNEL_OK;
+}
+
 int32_t tinyml_rsqrt_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift)
 {
     enum { KEEP_INTEGER = 20 }; /* TFLite Micro's kShift */
