@@ -8,7 +8,7 @@ import numpy as np
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..kernel_call import ConstTable, KernelCall, kernel_arguments
+from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
 from ..quantization import quantize_multiplier, softmax_input_scaling
 from ..softmax_s16_tables import softmax_s16_tables
 from ..softmax_table import softmax_exp_table
@@ -20,9 +20,9 @@ OUTPUT_QUANTIZATION = (1.0 / 256, -128)
 
 
 def lower_softmax_s16(graph: Graph, op: Operator) -> KernelCall:
-    """int16 SOFTMAX (output scale 2^-15, zero points 0) -> tinyml_softmax_s16 (CMSIS-NN's
-    arm_softmax_s16) with TFLite Micro's two tables and input scaling (input scale x beta / (10 / 65535),
-    in double)."""
+    """int16 SOFTMAX (output scale 2^-15, zero points 0) -> CMSIS-NN's arm_softmax_s16 with TFLite
+    Micro's two tables and input scaling (input scale x beta / (10 / 65535), in double), then
+    tinyml_softmax_s16_saturate (a probability of 1.0 as TFLite Micro gives it)."""
     x, y = input_tensor(graph, op, 0, "input", ("int16",)), output_tensor(graph, op, ("int16",))
     (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
     if in_zp or out_zp or abs(out_scale - 2.0 ** -15) > 1e-3 * 2.0 ** -15:
@@ -36,12 +36,15 @@ def lower_softmax_s16(graph: Graph, op: Operator) -> KernelCall:
     row_size = x.shape[-1] if x.shape else 1
     rows = elements(x) // row_size
     return KernelCall(
-        op_index=op.index, opcode=op.opcode, function="tinyml_softmax_s16",
-        arguments=kernel_arguments("tinyml_softmax_s16", input=tensor_ref(x), rows=rows, row_size=row_size,
-                                   multiplier=multiplier, shift=shift, exp_table=tables[0].name,
-                                   reciprocal_table=tables[1].name, output=tensor_ref(y)),
+        op_index=op.index, opcode=op.opcode, function="arm_softmax_s16",
+        arguments=kernel_arguments("arm_softmax_s16", input=tensor_ref(x), num_rows=rows, row_size=row_size,
+                                   mult=multiplier, shift=shift, softmax_params="&luts", output=tensor_ref(y)),
+        more_calls=(("tinyml_softmax_s16_saturate",
+                     kernel_arguments("tinyml_softmax_s16_saturate", output=tensor_ref(y), size=elements(y))),),
         reads=(x.index,), writes=(y.index,),
-        summary=f"{describe(x)} -> {describe(y)} int16; {rows} row(s) of {row_size}", tables=tables)
+        summary=f"{describe(x)} -> {describe(y)} int16; {rows} row(s) of {row_size}", tables=tables,
+        locals=(LocalConst("cmsis_nn_softmax_lut_s16", "luts",
+                           c_struct(exp_lut=tables[0].name, one_by_one_lut=tables[1].name)),))
 
 
 def lower_softmax(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:

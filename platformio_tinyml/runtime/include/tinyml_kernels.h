@@ -17,7 +17,7 @@
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
  *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state)
- *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, SOFTMAX, FULLY_CONNECTED (ADD, SUB, MUL,
+ *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, FULLY_CONNECTED, RSQRT, ... (ADD, SUB, MUL,
  *                        SQUARED_DIFFERENCE: tinyml_binary.c; MEAN, SUM: tinyml_reduce.c)
  *   tinyml_svdf.c        SVDF (int8, int16 state)
  *   tinyml_quantize.c    float -> int8 QUANTIZE, float NEG and DIV (float islands the converter leaves)
@@ -385,10 +385,9 @@ int32_t tinyml_piecewise_linear_s16(const tinyml_piecewise_params *params, const
  * root's fixed-point steps, then the output multiplier; a negative input is an error, as there. */
 int32_t tinyml_rsqrt_s16(const int16_t *input, int16_t *output, int32_t size, int32_t multiplier, int32_t shift);
 
-/* SOFTMAX on int16 (output scale 2^-15) along rows: CMSIS-NN's arm_softmax_s16 with TFLite Micro's
- * exp and 1 / (1 + x) tables (513 values each), a probability of 1.0 saturated to 32767 as TFLite Micro. */
-int32_t tinyml_softmax_s16(const int16_t *input, int32_t rows, int32_t row_size, int32_t multiplier, int32_t shift,
-                           const int16_t *exp_table, const int16_t *reciprocal_table, int16_t *output);
+/* After CMSIS-NN's arm_softmax_s16: a probability of 1.0, which it wraps to -32768, saturated to
+ * 32767 as TFLite Micro's reference gives it. */
+int32_t tinyml_softmax_s16_saturate(int16_t *output, int32_t size);
 
 /* FULLY_CONNECTED on int16 (int8 weights, int64 bias or NULL) as TFLite Micro's reference: int64
  * sums, each unit requantized by its multiplier and shift (one of each per unit, per-tensor weights

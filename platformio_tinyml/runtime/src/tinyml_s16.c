@@ -3,7 +3,6 @@
 #include <stddef.h>
 
 #include "arm_nn_tables.h"
-#include "arm_nnfunctions.h"
 #include "tinyml_fixed_point.h"
 #include "tinyml_kernels.h"
 
@@ -52,19 +51,16 @@ int32_t tinyml_tanh_s16(const int16_t *input, int16_t *output, int32_t size, int
     return TINYML_KERNEL_OK;
 }
 
-int32_t tinyml_softmax_s16(const int16_t *input, int32_t rows, int32_t row_size, int32_t multiplier, int32_t shift,
-                           const int16_t *exp_table, const int16_t *reciprocal_table, int16_t *output)
+int32_t tinyml_softmax_s16_saturate(int16_t *output, int32_t size)
 {
-    const cmsis_nn_softmax_lut_s16 tables = {.exp_lut = exp_table, .one_by_one_lut = reciprocal_table};
-    const arm_cmsis_nn_status status = arm_softmax_s16(input, rows, row_size, multiplier, shift, &tables, output);
-    /* CMSIS-NN casts a probability of 1.0 (32768) to int16, which wraps to -32768; TFLite Micro's
-     * reference clamps it to 32767. Every other output lies in [0, 32767]. */
-    for (int32_t i = 0; i < rows * row_size; i++) {
+    /* CMSIS-NN's arm_softmax_s16 casts a probability of 1.0 (32768) to int16, which wraps to -32768;
+     * TFLite Micro's reference clamps it to 32767. Every other output lies in [0, 32767]. */
+    for (int32_t i = 0; i < size; i++) {
         if (output[i] < 0) {
             output[i] = INT16_MAX;
         }
     }
-    return status;
+    return TINYML_KERNEL_OK;
 }
 
 int32_t tinyml_batch_matmul_s16(const tinyml_matmul_params *params, const tinyml_matmul_dims *dims,
