@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -43,38 +42,38 @@ def float_model_from_function(call: Callable, declared: list[tuple[str, tuple]],
     def run(inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [np.asarray(out) for out in concrete(*[tf.constant(x, tf.float32) for x in inputs])]
 
-    @contextmanager
-    def converter():
+    saved_model: list[tempfile.TemporaryDirectory] = []  # written once by `export`, read by both conversions
+
+    def converter() -> tf.lite.TFLiteConverter:
         if export is None:
-            yield tf.lite.TFLiteConverter.from_concrete_functions([concrete])
-            return
-        with tempfile.TemporaryDirectory(prefix="tinyml-saved-model-") as folder:
-            export(lambda *inputs: _as_list(call(*inputs)), signature, Path(folder))
-            yield tf.lite.TFLiteConverter.from_saved_model(folder)
+            return tf.lite.TFLiteConverter.from_concrete_functions([concrete])
+        if not saved_model:
+            saved_model.append(tempfile.TemporaryDirectory(prefix="tinyml-saved-model-"))
+            export(lambda *inputs: _as_list(call(*inputs)), signature, Path(saved_model[0].name))
+        return tf.lite.TFLiteConverter.from_saved_model(saved_model[0].name)
 
     def to_int8(samples: list[np.ndarray]) -> bytes:
         """Quantized as options.quantization says: int8, or int16x8 (TensorFlow's 16x8 mode)."""
         sixteen = options.quantization == "int16x8"
-        with converter() as quantizing:
-            quantizing.optimizations = [tf.lite.Optimize.DEFAULT]
-            quantizing.representative_dataset = lambda: batches_of_one(samples)
-            quantizing.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 if sixteen
-                else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            quantizing.inference_input_type = quantizing.inference_output_type = tf.int16 if sixteen else tf.int8
-            try:
-                return quantizing.convert()
-            except Exception as exc:  # the converter raises several types, all with MLIR text
-                raise ConversionError(f"{what}: the TFLite converter cannot make it {options.quantization}: "
-                                      f"{converter_error_summary(str(exc))}") from None
+        quantizing = converter()
+        quantizing.optimizations = [tf.lite.Optimize.DEFAULT]
+        quantizing.representative_dataset = lambda: batches_of_one(samples)
+        quantizing.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 if sixteen
+            else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        quantizing.inference_input_type = quantizing.inference_output_type = tf.int16 if sixteen else tf.int8
+        try:
+            return quantizing.convert()
+        except Exception as exc:  # the converter raises several types, all with MLIR text
+            raise ConversionError(f"{what}: the TFLite converter cannot make it {options.quantization}: "
+                                  f"{converter_error_summary(str(exc))}") from None
 
     def to_float() -> bytes:
-        with converter() as float32:
-            try:
-                return float32.convert()
-            except Exception as exc:
-                raise ConversionError(f"{what}: the TFLite converter cannot convert it (float): "
-                                      f"{converter_error_summary(str(exc))}") from None
+        try:
+            return converter().convert()
+        except Exception as exc:
+            raise ConversionError(f"{what}: the TFLite converter cannot convert it (float): "
+                                  f"{converter_error_summary(str(exc))}") from None
 
     return FloatModel(names, shapes, [f"output_{i}" for i in range(output_count)], to_int8, to_float,
                       source_run or run, source_framework)

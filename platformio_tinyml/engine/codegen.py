@@ -89,7 +89,7 @@ def render_source(source: EngineSource) -> str:
         _arena(graph, source),
         _state(graph, calls),
         _constant_tensors(graph, source, calls),
-        *(_op_section(step) for step in source.steps),
+        *_op_sections(source.steps),
         _schedule(graph, source, calls),
     ]
     return "\n".join(section for section in sections if section)
@@ -280,12 +280,24 @@ def _call_lines(function: str, arguments: tuple[str, ...], statement: str) -> li
               for n, (name, argument) in enumerate(zip(names, arguments)))]
 
 
-def _op_section(step: KernelCall | Alias) -> str:
+def _op_sections(steps) -> list[str]:
+    """Each step's section; a table several ops share by name (int16 softmax's) is written before the
+    first of them only."""
+    written: set[str] = set()
+    sections = []
+    for step in steps:
+        tables = [] if isinstance(step, Alias) else [t for t in step.tables if t.name not in written]
+        written.update(t.name for t in tables)
+        sections.append(_op_section(step, tables))
+    return sections
+
+
+def _op_section(step: KernelCall | Alias, tables) -> str:
     """An alias op as a comment; a kernel call as its comment, its constant tables, then its function."""
     head = f"/* op {step.op_index} {step.opcode}: {comment_safe(step.summary)}"
     if isinstance(step, Alias):
         return f"{head}; an alias of its input's bytes, runs nothing */\n"
-    return "".join([f"{head} */\n", *(_table(table) for table in step.tables), _op_function(step)])
+    return "".join([f"{head} */\n", *(_table(table) for table in tables), _op_function(step)])
 
 
 def _op_function(call: KernelCall) -> str:

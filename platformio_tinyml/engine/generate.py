@@ -58,5 +58,6 @@ def generate_engine(model: Model, model_bytes: bytes, out_dir: str | os.PathLike
     return EngineReport(
         files=(out / c_file, out / header), kernel_path=path, arena_bytes=plan.size,
         arena_lower_bound=plan.lower_bound, kernels=tuple(call.function for call in calls),
-        constant_table_bytes=sum(C_TYPE_BYTES[t.c_type] * len(t.values) for call in calls for t in call.tables),
+        constant_table_bytes=sum(C_TYPE_BYTES[t.c_type] * len(t.values)
+                                 for t in {t.name: t for call in calls for t in call.tables}.values()),
         state_bytes=sum(tensor_bytes(graph, t.index) for t in state_tensors(graph, calls)))

@@ -106,6 +106,14 @@ def fully_connected_multiplier(input_scale: float, filter_scale: float, output_s
     return kernel_multiplier(product / float(np.float32(output_scale)))
 
 
+def checked_log2(scale: float) -> tuple[int, bool]:
+    """TFLite's CheckedLog2, in float: log2 of the scale rounded, and whether the scale is a power of
+    two (within 1e-3 of one)."""
+    value = np.float32(np.log(np.float32(scale))) * (np.float32(1.0) / np.float32(np.log(np.float32(2.0))))
+    rounded = np.round(value)
+    return int(rounded), bool(abs(value - rounded) < np.float32(1e-3))
+
+
 def quantize_value(real: float, scale: float, zero_point: int) -> int:
     """zero_point + round(real / scale), the division in float as TFLite's activation ranges do."""
     positive_scales(scale)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -45,6 +46,7 @@ def _lut(func, input_min: float, input_max: float) -> tuple[int, ...]:
     return tuple(values)
 
 
+@lru_cache(maxsize=1)
 def softmax_s16_tables() -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(exp table, 1 / (1 + x) table), 513 int16 values each."""
     return _lut(_expf(), -10.0, 0.0), _lut(lambda x: F(F(1) / F(F(1) + x)), 0.0, 1.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_struct, kernel_arguments
-from ..quantization import INT8_MAX, INT8_MIN, fully_connected_multiplier, kernel_multiplier
+from ..quantization import activation_range, fully_connected_multiplier, kernel_multiplier
 from ..symbols import tensor_ref
 from .operands import OpNotSupported, contiguous_strides, describe, input_tensor, output_tensor, per_tensor_quantization
 
@@ -34,7 +34,6 @@ def lower_batch_matmul(graph: Graph, op: Operator, path: KernelPath) -> KernelCa
     rhs = input_tensor(graph, op, 1, "right", (lhs.dtype,))
     y = output_tensor(graph, op, (lhs.dtype,))
     function = "tinyml_batch_matmul_s16" if lhs.dtype == "int16" else "tinyml_batch_matmul_s8"
-    low, high = (INT8_MIN, INT8_MAX) if lhs.dtype == "int8" else (-(1 << 15), (1 << 15) - 1)
     if lhs.data is not None:
         raise OpNotSupported(f"its left operand '{lhs.name}' is a constant")
     for tensor in (lhs, rhs):
@@ -58,6 +57,7 @@ def lower_batch_matmul(graph: Graph, op: Operator, path: KernelPath) -> KernelCa
         multiplier, shift = fully_connected_multiplier(lhs_scale, rhs_scale, out_scale)
     else:  # int16: the scales' product in double (the float product was one off on a zoo matmul)
         multiplier, shift = kernel_multiplier(float(lhs_scale) * float(rhs_scale) / float(out_scale))
+    low, high = activation_range("NONE", out_scale, out_zp, y.dtype)  # the type's range
     params = c_struct(lhs_offset=-lhs_zp, rhs_offset=-rhs_zp, output_offset=out_zp, output_multiplier=multiplier,
                       output_shift=shift, activation_min=low, activation_max=high)
     dims = c_struct(

@@ -13,13 +13,13 @@ import numpy as np
 from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
+from ..lifetimes import ELEMENT_BYTES
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, checked, constant_ints, contiguous_strides, describe, elements,
                        input_tensor, output_tensor, per_tensor_quantization, run_time)
 
 MAX_RANK = 6
 MOVABLE = ("int8", "int16")  # element types the byte copies move (an int16 element is two bytes)
-ELEMENT_BYTES = {"int8": 1, "int16": 2}
 
 
 def copy_dims(dims, input_strides, output_strides, element_bytes: int = 1) -> str:

@@ -12,7 +12,8 @@ import numpy as np
 from ...graph import Graph, Operator
 from ..cores import KernelPath
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
-from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers, quantize_multiplier
+from ..quantization import (activation_range, checked_log2, fully_connected_multiplier, per_channel_multipliers,
+                            quantize_multiplier)
 from ..symbols import tensor_ref
 from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
                        per_tensor_quantization, run_time, shape_of_rank, symmetric_filter_scales)
@@ -66,18 +67,11 @@ def lower_fully_connected_s16(graph: Graph, op: Operator, path: KernelPath) -> K
         summary=f"{describe(x)} -> {describe(y)} int16; {rows} x {depth} by {units}", tables=tables)
 
 
-def _checked_log2(scale: float) -> tuple[int, bool]:
-    """TFLite's CheckedLog2: log2 rounded, and whether the scale is a power of two (in float)."""
-    value = np.float32(np.log(np.float32(scale))) * (np.float32(1.0) / np.float32(np.log(np.float32(2.0))))
-    rounded = np.round(value)
-    return int(rounded), bool(abs(value - rounded) < np.float32(1e-3))
-
-
 def sigmoid_input_scaling(opcode: str, input_scale: float) -> tuple[int, int]:
     """(multiplier, shift) of TFLite Micro's int16 LOGISTIC / TANH Prepare: 0 and the shift for a
     power-of-two input scale it takes as it is (shift 0, or 0 or 1 for TANH), else the multiplier
     bringing the scale to 1 / (3 * 4096) and its left shift."""
-    power, exact = _checked_log2(input_scale)
+    power, exact = checked_log2(input_scale)
     shift = 15 - 3 + power
     if exact and shift in ((0, 1) if opcode == "TANH" else (0,)):
         return 0, shift
@@ -88,14 +82,20 @@ def sigmoid_input_scaling(opcode: str, input_scale: float) -> tuple[int, int]:
     return int(multiplier), shift
 
 
-def lower_piecewise_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
-    """int16 RELU (TFLite Micro's ReluPrepare: input scale / output scale in double, clamped at the
-    output's zero) and LEAKY_RELU (identity and alpha multipliers: input scale x alpha / output scale
-    in float)."""
+def _unary_operands(graph: Graph, op: Operator):
+    """An elementwise int16 op's run-time input and its output, of one shape."""
     x = run_time(input_tensor(graph, op, 0, "input", INT16), "input")
     y = output_tensor(graph, op, INT16)
     if x.shape != y.shape:
         raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    return x, y
+
+
+def lower_piecewise_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
+    """int16 RELU (TFLite Micro's ReluPrepare: input scale / output scale in double, clamped at the
+    output's zero) and LEAKY_RELU (identity and alpha multipliers: input scale x alpha / output scale
+    in float)."""
+    x, y = _unary_operands(graph, op)
     (in_scale, in_zp), (out_scale, out_zp) = per_tensor_quantization(x), per_tensor_quantization(y)
     identity = quantize_multiplier(float(np.float32(in_scale)) / float(np.float32(out_scale)))
     if op.opcode == "RELU":
@@ -118,10 +118,7 @@ def lower_piecewise_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelC
 def lower_rsqrt_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """int16 RSQRT: TFLite Micro's output multiplier 1 / (sqrtf(input scale) x output scale), the
     product in float and the quotient in double."""
-    x = run_time(input_tensor(graph, op, 0, "input", INT16), "input")
-    y = output_tensor(graph, op, INT16)
-    if x.shape != y.shape:
-        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    x, y = _unary_operands(graph, op)
     in_scale, out_scale = _symmetric(x, "input"), _symmetric(y, "output")
     root_times_scale = np.float32(np.sqrt(np.float32(in_scale)) * np.float32(out_scale))
     multiplier, shift = quantize_multiplier(1.0 / float(root_times_scale))
@@ -134,12 +131,9 @@ def lower_rsqrt_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
 
 def lower_sigmoid_s16(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     """int16 LOGISTIC and TANH: the output scale must be 2^-15, as TFLite Micro's Prepare requires."""
-    x = run_time(input_tensor(graph, op, 0, "input", INT16), "input")
-    y = output_tensor(graph, op, INT16)
-    if x.shape != y.shape:
-        raise OpNotSupported(f"input {list(x.shape)} and output {list(y.shape)} differ in shape")
+    x, y = _unary_operands(graph, op)
     in_scale, out_scale = _symmetric(x, "input"), _symmetric(y, "output")
-    if _checked_log2(out_scale) != (-15, True):
+    if checked_log2(out_scale) != (-15, True):
         raise OpNotSupported(f"its int16 output '{y.name}' has scale {out_scale:.6g}; TFLite Micro's {op.opcode} "
                              "needs 2^-15")
     multiplier, shift = sigmoid_input_scaling(op.opcode, in_scale)

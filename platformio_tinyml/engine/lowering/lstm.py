@@ -16,7 +16,7 @@ from ...graph import Graph, Operator, Tensor
 from ..cores import KernelPath
 from ..fixed_point import wrap_int32
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
-from ..quantization import fully_connected_multiplier, quantize_multiplier
+from ..quantization import checked_log2, fully_connected_multiplier, quantize_multiplier
 from ..symbols import scratch_ref, tensor_ref
 from .operands import (OpNotSupported, constant, describe, input_tensor, output_tensor, per_tensor_quantization,
                        shape_of_rank, symmetric_filter_scales, variable_state)
@@ -62,12 +62,6 @@ def _mul_scaling(input1_scale: float, input2_scale: float, output_scale: float) 
                                / float(np.float32(output_scale)))
 
 
-def _cell_scale_power(scale: float) -> int:
-    """TFLite's CheckedLog2, whose result TFLite Micro uses even when the scale is no power of two."""
-    value = np.float32(np.log(np.float32(scale))) * (np.float32(1.0) / np.float32(np.log(np.float32(2.0))))
-    return int(np.round(value))
-
-
 def _row_sums(weights: Tensor) -> np.ndarray:
     return weights.data.astype(np.int64).sum(axis=1)
 
@@ -108,7 +102,7 @@ def lower_lstm(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
         biases.append(bias.data.astype(np.int64) - in_zp * _row_sums(w))
     biases += [-hidden_zp * _row_sums(weights[gate][1]) for gate in GATES]
 
-    power = _cell_scale_power(cell_scale)
+    power, _ = checked_log2(cell_scale)  # TFLite Micro uses it even when the scale is no power of two
     tanh_shift = 15 + power - 3
     tanh_multiplier, tanh_shift = (3, -tanh_shift) if tanh_shift < 0 else (0, tanh_shift)
     cell_clip = float(options.get("cell_clip", 0.0))

@@ -31,8 +31,9 @@ def lower_softmax_s16(graph: Graph, op: Operator) -> KernelCall:
     multiplier, shift = quantize_multiplier(float(np.float32(in_scale)) * float(np.float32(op.options.get("beta", 1.0)))
                                             / (10.0 / 65535.0))
     exp_table, reciprocal_table = softmax_s16_tables()
-    tables = (ConstTable(f"op{op.index}_exp", "int16_t", exp_table),
-              ConstTable(f"op{op.index}_one_over_one_plus_x", "int16_t", reciprocal_table))
+    # The same for every int16 softmax (no scale enters them): one copy in flash, shared by name.
+    tables = (ConstTable("softmax_s16_exp", "int16_t", exp_table),
+              ConstTable("softmax_s16_one_over_one_plus_x", "int16_t", reciprocal_table))
     row_size = x.shape[-1] if x.shape else 1
     rows = elements(x) // row_size
     return KernelCall(

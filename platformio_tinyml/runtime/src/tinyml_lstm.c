@@ -1,5 +1,5 @@
-/* UNIDIRECTIONAL_SEQUENCE_LSTM (int8 activations, int16 cell state) and the int16 sigmoid and tanh
- * it uses, step for step as TFLite Micro's reference kernel (lstm_eval.h, lstm_eval_common.cc): each
+/* UNIDIRECTIONAL_SEQUENCE_LSTM (int8 activations, int16 cell state), step for step as TFLite Micro's
+ * reference kernel (lstm_eval.h, lstm_eval_common.cc): each
  * product saturated to int16 on its own before the two of a gate are added, each multiplication of
  * two int16 values requantized with TFLite's double rounding. The matrix products are CMSIS-NN's, the
  * sigmoid and tanh tinyml_s16.c's. */
