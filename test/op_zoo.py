@@ -81,9 +81,10 @@ def add_conv(zoo: ZooBuilder, kernel_hw=None) -> None:
             "dilation_w_factor": 1, "dilation_h_factor": 1})
 
 
-def add_depthwise(zoo: ZooBuilder, multiplier: int, kernel_hw=None) -> None:
+def add_depthwise(zoo: ZooBuilder, multiplier: int, kernel_hw=None, channels=None) -> None:
     rng = zoo.rng
     h, w, c_in = (int(v) for v in (rng.integers(3, 10), rng.integers(3, 10), rng.integers(1, 9)))
+    c_in = channels or c_in
     k_h, k_w = kernel_hw or (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     window = zoo.window()
     c_out = c_in * multiplier
@@ -171,6 +172,9 @@ def op_zoo(seed: int) -> bytes:
     add_elementwise(zoo, "ADD")
     add_elementwise(zoo, "MUL")
     add_reshape_then_fully_connected(zoo)
+    # our own depthwise kernels' wide paths: sixteen channels and a rest (Helium), quads and a rest (DSP)
+    add_depthwise(zoo, multiplier=1, kernel_hw=(3, 3), channels=21)
+    add_depthwise(zoo, multiplier=1, kernel_hw=(5, 2), channels=12)
     return zoo.model()
 
 

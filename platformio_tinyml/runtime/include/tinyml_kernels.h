@@ -16,6 +16,7 @@
  *                        PAD, GATHER, EMBEDDING_LOOKUP
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
+ *   tinyml_depthwise.c   DEPTHWISE_CONV_2D with depth multiplier 1 on the DSP and Helium cores
  *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state)
  *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, FULLY_CONNECTED, RSQRT, ... (ADD, SUB, MUL,
  *                        SQUARED_DIFFERENCE: tinyml_binary.c; MEAN, SUM: tinyml_reduce.c)
@@ -364,6 +365,25 @@ typedef struct {
 int32_t tinyml_transpose_conv_s8(const tinyml_transpose_conv_params *params, const int8_t *input,
                                  const int8_t *filter, const int32_t *bias, const int32_t *multipliers,
                                  const int32_t *shifts, int32_t *scratch, int8_t *output);
+
+/* DEPTHWISE_CONV_2D, depth multiplier 1, one batch, no dilation (tinyml_depthwise.c): bias holds
+ * each channel's bias minus the input zero point times its filter sum; padding_row is `channels`
+ * bytes of the input zero point. The filter's and tables' layouts are the core's (see the file). */
+#define TINYML_DEPTHWISE_MAX_TAPS 32
+
+typedef struct {
+    int32_t input_height, input_width, channels, filter_height, filter_width;
+    int32_t stride_height, stride_width, padding_height, padding_width, output_height, output_width;
+    int32_t output_offset, activation_min, activation_max;
+    const int8_t *padding_row;
+} tinyml_depthwise_params;
+
+int32_t tinyml_depthwise_conv_s8_dsp(const tinyml_depthwise_params *params, const int8_t *input,
+                                     const int32_t *filter, const int32_t *bias, const int32_t *requant,
+                                     int8_t *output);
+int32_t tinyml_depthwise_conv_s8_mve(const tinyml_depthwise_params *params, const int8_t *input,
+                                     const int8_t *filter, const int32_t *bias, const int32_t *multiplier,
+                                     const int32_t *shift, int8_t *output);
 
 /* int16 LOGISTIC and TANH as TFLite Micro's reference (a 256-entry sigmoid table, interpolated):
  * the input is first scaled by multiplier * 2^-shift; multiplier 0 means 3 * 2^shift, exactly. */
