@@ -65,10 +65,11 @@ def spatial_out(padding: str, size: int, kernel: int, stride: int) -> int:
     return (size + stride - 1) // stride if padding == "SAME" else (size - kernel + stride) // stride
 
 
-def add_conv(zoo: ZooBuilder, kernel_hw=None) -> None:
+def add_conv(zoo: ZooBuilder, kernel_hw=None, channels=None) -> None:
     rng = zoo.rng
     h, w, c_in, c_out = (int(v) for v in (rng.integers(3, 10), rng.integers(3, 10), rng.integers(1, 9),
                                           rng.integers(1, 17)))
+    c_in = channels or c_in
     k_h, k_w = kernel_hw or (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     window = zoo.window()
     x = zoo.graph_input((1, h, w, c_in))
@@ -172,9 +173,12 @@ def op_zoo(seed: int) -> bytes:
     add_elementwise(zoo, "ADD")
     add_elementwise(zoo, "MUL")
     add_reshape_then_fully_connected(zoo)
-    # our own depthwise kernels' wide paths: sixteen channels and a rest (Helium), quads and a rest (DSP)
+    # our own depthwise kernels' wide paths: eight channels and a rest (Helium), quads and a rest (DSP)
     add_depthwise(zoo, multiplier=1, kernel_hw=(3, 3), channels=21)
     add_depthwise(zoo, multiplier=1, kernel_hw=(5, 2), channels=12)
+    # our own column builder (Helium): one input channel, and three
+    add_conv(zoo, kernel_hw=(5, 3), channels=1)
+    add_conv(zoo, kernel_hw=(3, 3), channels=3)
     return zoo.model()
 
 

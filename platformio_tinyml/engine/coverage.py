@@ -27,7 +27,7 @@ KERNELS: dict[str, str] = {
     "BROADCAST_TO": "ours",
     "CAST": "ours (to float32 by a 256-entry table computed at build time by TFLite Micro's reference)",
     "CONCATENATION": "ours",
-    "CONV_2D": "CMSIS-NN",
+    "CONV_2D": "CMSIS-NN; on Helium, for up to 3 input channels, our column builder before CMSIS-NN's matrix product",
     "CUMSUM": "ours",
     "DEPTHWISE_CONV_2D": "ours for depth multiplier 1 on the DSP and Helium cores (the input offset folded into "
                          "the bias at build time); CMSIS-NN otherwise",

@@ -1,4 +1,6 @@
-"""CONV_2D (int8, per-channel) -> the CMSIS-NN convolution kernel arm_convolve_wrapper_s8 would pick."""
+"""CONV_2D (int8, per-channel) -> our own column builder before CMSIS-NN's matrix product for few input
+channels on Helium (conv_im2col.py), else the CMSIS-NN convolution kernel
+arm_convolve_wrapper_s8 would pick."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from ..scratch import conv_wrapper_bytes, conv_wrapper_s16_bytes, is_1x1_conv, i
 from ..symbols import scratch_ref, tensor_ref
 from .convolution import (bias_argument, conv_operands, quant_params_literal, requantization_tables,
                           window_params, window_summary)
+from .conv_im2col import lower_own_im2col, own_im2col_applies
 from .int16 import is_int16
 from .operands import OpNotSupported, describe
 
@@ -33,6 +36,8 @@ def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if k_c != in_c:
         raise OpNotSupported(f"grouped convolution ({in_c} input channels, filter depth {k_c})")
     tables = requantization_tables(op, operands.input, operands.filter, operands.output, out_c)
+    if not sixteen and own_im2col_applies(path, operands, conv_kernel(operands, in_h, in_c)):
+        return lower_own_im2col(op, operands, tables)
     if sixteen:
         scratch = conv_wrapper_s16_bytes(path, in_c, (k_h, k_w), operands.dilation_hw)
     else:

@@ -17,6 +17,7 @@
  *   tinyml_resize.c      RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR from build-time row/column tables
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
  *   tinyml_depthwise.c   DEPTHWISE_CONV_2D with depth multiplier 1 on the DSP and Helium cores
+ *   tinyml_conv_im2col.c CONV_2D of few input channels: our columns, CMSIS-NN's matrix product
  *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state)
  *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, FULLY_CONNECTED, RSQRT, ... (ADD, SUB, MUL,
  *                        SQUARED_DIFFERENCE: tinyml_binary.c; MEAN, SUM: tinyml_reduce.c)
@@ -384,6 +385,22 @@ int32_t tinyml_depthwise_conv_s8_dsp(const tinyml_depthwise_params *params, cons
 int32_t tinyml_depthwise_conv_s8_mve(const tinyml_depthwise_params *params, const int8_t *input,
                                      const int8_t *filter, const int32_t *bias, const int32_t *multiplier,
                                      const int32_t *shift, int8_t *output);
+
+/* CONV_2D of few input channels, one batch, no dilation (tinyml_conv_im2col.c): the columns of
+ * TINYML_IM2COL_PIXELS output pixels at a time in scratch (that many times filter_height *
+ * filter_width * input_channels bytes), then CMSIS-NN's arm_nn_mat_mult_nt_t_s8. */
+#define TINYML_IM2COL_PIXELS 4
+
+typedef struct {
+    int32_t input_height, input_width, input_channels, filter_height, filter_width;
+    int32_t stride_height, stride_width, padding_height, padding_width;
+    int32_t output_height, output_width, output_channels;
+    int32_t input_offset, output_offset, activation_min, activation_max;
+} tinyml_im2col_params;
+
+int32_t tinyml_conv_im2col_s8(const tinyml_im2col_params *params, const int8_t *input, const int8_t *filter,
+                              const int32_t *bias, const int32_t *multiplier, const int32_t *shift, int8_t *scratch,
+                              int8_t *output);
 
 /* int16 LOGISTIC and TANH as TFLite Micro's reference (a 256-entry sigmoid table, interpolated):
  * the input is first scaled by multiplier * 2^-shift; multiplier 0 means 3 * 2^shift, exactly. */
