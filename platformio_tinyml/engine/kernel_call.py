@@ -87,6 +87,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, ...]] = {
     "tinyml_depthwise_conv_s8_dsp": ("params", "input", "filter", "bias", "requant", "output"),
     "tinyml_depthwise_conv_s8_mve": ("params", "input", "filter", "bias", "multiplier", "shift", "output"),
     "tinyml_conv_im2col_s8": ("params", "input", "filter", "bias", "multiplier", "shift", "scratch", "output"),
+    "tinyml_pointwise_conv_s8_mve": ("params", "input", "filter", "bias", "multiplier", "shift", "output"),
     "tinyml_logistic_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_tanh_s16": ("input", "output", "size", "multiplier", "shift"),
     "tinyml_rsqrt_s16": ("input", "output", "size", "multiplier", "shift"),

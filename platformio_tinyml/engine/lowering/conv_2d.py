@@ -13,6 +13,7 @@ from .convolution import (bias_argument, conv_operands, quant_params_literal, re
                           window_params, window_summary)
 from .conv_im2col import lower_own_im2col, own_im2col_applies
 from .int16 import is_int16
+from .pointwise_own import lower_own_pointwise, own_pointwise_applies
 from .operands import OpNotSupported, describe
 
 
@@ -36,6 +37,8 @@ def lower_conv_2d(graph: Graph, op: Operator, path: KernelPath) -> KernelCall:
     if k_c != in_c:
         raise OpNotSupported(f"grouped convolution ({in_c} input channels, filter depth {k_c})")
     tables = requantization_tables(op, operands.input, operands.filter, operands.output, out_c)
+    if not sixteen and own_pointwise_applies(path, operands, tables):
+        return lower_own_pointwise(op, operands, tables)
     if not sixteen and own_im2col_applies(path, operands, conv_kernel(operands, in_h, in_c)):
         return lower_own_im2col(op, operands, tables)
     if sixteen:
