@@ -13,7 +13,7 @@ from ..fixed_point import wrap_int32
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_struct, kernel_arguments
 from ..symbols import tensor_ref
 from .convolution import ConvOperands, window_summary
-from .operands import describe
+from .operands import describe, folded_bias
 
 MAX_TAPS = 32  # TINYML_DEPTHWISE_MAX_TAPS
 HELIUM_GROUP = 8  # channels a Helium step takes: four even, then four odd
@@ -35,14 +35,10 @@ def own_depthwise_applies(path: KernelPath, multiplier: int, batches: int, filte
 
 
 def _weights_and_folded_bias(operands: ConvOperands) -> tuple[np.ndarray, np.ndarray]:
-    """The filter as [taps, channels], and each channel's bias less the input zero point times its
-    filter sum (modulo 2^32, as the int32 sum wraps)."""
+    """The filter as [taps, channels], and each channel's folded bias (operands.folded_bias)."""
     _, k_h, k_w, channels = operands.filter.shape
     weights = np.asarray(operands.filter.data, dtype=np.int64).reshape(k_h * k_w, channels)
-    b = operands.bias
-    bias = np.zeros(channels, np.int64) if b is None else np.asarray(b.data, dtype=np.int64).reshape(-1)
-    folded = np.array([wrap_int32(int(v)) for v in bias - operands.input_zero_point * weights.sum(axis=0)])
-    return weights, folded
+    return weights, np.array(folded_bias(operands.bias, weights.sum(axis=0), operands.input_zero_point))
 
 
 def _doubled_weight_words(weights: np.ndarray) -> tuple[int, ...]:

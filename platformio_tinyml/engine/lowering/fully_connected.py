@@ -15,13 +15,12 @@ import numpy as np
 
 from ...graph import Graph, Operator
 from ..cores import KernelPath
-from ..fixed_point import wrap_int32
 from ..kernel_call import ConstTable, KernelCall, LocalConst, c_dims, c_struct, kernel_arguments
 from ..quantization import activation_range, fully_connected_multiplier, per_channel_multipliers
 from ..scratch import conv_wrapper_bytes
 from ..symbols import tensor_ref
 from .int16 import is_int16, lower_fully_connected_s16
-from .operands import (OpNotSupported, constant, describe, elements, input_tensor, output_tensor,
+from .operands import (OpNotSupported, constant, describe, elements, folded_bias, input_tensor, output_tensor,
                        per_tensor_quantization, shape_of_rank, symmetric_filter_scales)
 
 
@@ -120,9 +119,7 @@ def _per_channel_dsp(op: Operator, x, w, b, y, rows: int, depth: int, units: int
     """tinyml_fully_connected_s8: the input offset times each unit's weight sum is folded into the
     bias at build time (modulo 2^32, as the int32 sum wraps), so the kernel multiplies raw bytes."""
     out_zp, act_min, act_max = output
-    sums = np.asarray(w.data, dtype=np.int64).reshape(units, depth).sum(axis=1)
-    bias = np.zeros(units, np.int64) if b is None else np.asarray(b.data, dtype=np.int64).reshape(-1)
-    folded = tuple(wrap_int32(int(v)) for v in bias - in_zp * sums)
+    folded = folded_bias(b, np.asarray(w.data, dtype=np.int64).reshape(units, depth).sum(axis=1), in_zp)
     tables = (*tables, ConstTable(f"op{op.index}_folded_bias", "int32_t", folded))
     arguments = kernel_arguments(
         "tinyml_fully_connected_s8", input=tensor_ref(x), weights=tensor_ref(w), bias=tables[2].name,

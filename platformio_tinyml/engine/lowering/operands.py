@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 
+import numpy as np
+
 from ...graph import Graph, Operator, Tensor
+from ..fixed_point import wrap_int32
 from ..quantization import usable_scale
 from ..symbols import tensor_symbol
 
@@ -143,3 +146,10 @@ def elements(tensor: Tensor) -> int:
 
 def describe(tensor: Tensor) -> str:
     return f"{tensor_symbol(tensor)} {list(tensor.shape)}"
+
+
+def folded_bias(bias: Tensor | None, weight_sums: np.ndarray, input_zero_point: int) -> tuple[int, ...]:
+    """Each output's bias (0 without one) less the input zero point times its weights' sum, modulo 2^32
+    as the int32 sum wraps: what kernels that multiply the input's raw bytes add to their sums."""
+    values = np.zeros(len(weight_sums), np.int64) if bias is None else np.asarray(bias.data, np.int64).reshape(-1)
+    return tuple(wrap_int32(int(v)) for v in values - input_zero_point * np.asarray(weight_sums, np.int64))

@@ -138,4 +138,18 @@ TINYML_ELEMENT int32_t tinyml_load4(const int8_t *bytes)
 }
 #endif
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+
+/* The second half of TFLite's requantization for right shifts only (exponent e >= 0; `exponent`
+ * holds -e per lane), after the rounding doubling high multiply (VQRDMULH, by a vector or a scalar):
+ * the division by 2^e rounding half away from zero, where VRSHL rounds half up, so negative values
+ * take one off first. For tinyml_depthwise.c and tinyml_pointwise.c; CMSIS-NN's
+ * arm_requantize_mve_32x4 also takes left shifts, at more cost. */
+TINYML_ELEMENT int32x4_t tinyml_divide_by_pot_mve(int32x4_t product, int32x4_t exponent)
+{
+    return vrshlq_s32(vqaddq_s32(product, vshrq_n_s32(vandq_s32(product, exponent), 31)), exponent);
+}
+#endif
+
 #endif /* TINYML_ELEMENTS_H */

@@ -18,7 +18,7 @@
  *   tinyml_transpose_conv.c TRANSPOSE_CONV, scattering into int32 sums
  *   tinyml_depthwise.c   DEPTHWISE_CONV_2D with depth multiplier 1 on the DSP and Helium cores
  *   tinyml_conv_im2col.c CONV_2D of few input channels: our columns, CMSIS-NN's matrix product
- *   tinyml_pointwise.c   CONV_2D 1x1 of at most 64 input channels on Helium
+ *   tinyml_pointwise.c   CONV_2D 1x1 of 16 to 64 input channels on Helium
  *   tinyml_lstm.c        UNIDIRECTIONAL_SEQUENCE_LSTM (int8, int16 cell state)
  *   tinyml_s16.c         int16 activations: LOGISTIC, TANH, FULLY_CONNECTED, RSQRT, ... (ADD, SUB, MUL,
  *                        SQUARED_DIFFERENCE: tinyml_binary.c; MEAN, SUM: tinyml_reduce.c)
@@ -403,9 +403,9 @@ int32_t tinyml_conv_im2col_s8(const tinyml_im2col_params *params, const int8_t *
                               const int32_t *bias, const int32_t *multiplier, const int32_t *shift, int8_t *scratch,
                               int8_t *output);
 
-/* CONV_2D 1x1, stride 1, no padding, at most 64 input channels, on Helium (tinyml_pointwise.c):
+/* CONV_2D 1x1, stride 1, no padding, 16, 32, 48 or 64 input channels, on Helium (tinyml_pointwise.c):
  * rows x depth by units; bias holds each unit's bias minus the input zero point times its filter
- * sum; each filter row is padded with zeros to a multiple of 16 bytes; shifts are <= 0. */
+ * sum; shifts are <= 0. */
 typedef struct {
     int32_t rows, depth, units, output_offset, activation_min, activation_max;
 } tinyml_pointwise_params;

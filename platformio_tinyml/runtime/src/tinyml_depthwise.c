@@ -35,11 +35,10 @@ static void tap_rows(const tinyml_depthwise_params *p, const int8_t *input, int3
 #endif
 
 #ifdef TINYML_SIMD32
-#define TINYML_INLINE static inline __attribute__((always_inline))
 
 /* floor((a * b + 2^31) / 2^32): SMMULR. With a the doubled sum, TFLite's rounding doubling high
  * multiply (no overflow: the build checks that every doubled sum fits an int32). */
-TINYML_INLINE int32_t high_mul_rounded(int32_t a, int32_t b)
+TINYML_ELEMENT int32_t high_mul_rounded(int32_t a, int32_t b)
 {
     int32_t high;
     __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
@@ -52,7 +51,7 @@ TINYML_INLINE int32_t high_mul_rounded(int32_t a, int32_t b)
  * shifts: floor((floor(v / 2^(e - 1)) + 1) / 2); `rounding` is 1 plus twice the output zero point,
  * less twice `low` when the activation range is 256 values wide (byte_range), which USAT then clamps
  * in one instruction. */
-TINYML_INLINE int8_t output_byte(int32_t doubled_total, const int32_t *requant, int32_t rounding, int32_t low,
+TINYML_ELEMENT int8_t output_byte(int32_t doubled_total, const int32_t *requant, int32_t rounding, int32_t low,
                                  int32_t high, int byte_range)
 {
     const int32_t product = high_mul_rounded(doubled_total, requant[0]);
@@ -65,7 +64,7 @@ TINYML_INLINE int8_t output_byte(int32_t doubled_total, const int32_t *requant, 
 
 /* The doubled sums of channels c .. c + 3: per tap two words of doubled weights, channels c and
  * c + 2, then c + 1 and c + 3, which SMLABB and SMLATT take from the SXTB16 halves. */
-TINYML_INLINE void channel_quad(const int8_t *const *taps, int32_t count, const int32_t *weights, int32_t c,
+TINYML_ELEMENT void channel_quad(const int8_t *const *taps, int32_t count, const int32_t *weights, int32_t c,
                                 int32_t *totals)
 {
     int32_t a0 = totals[0], a1 = totals[1], a2 = totals[2], a3 = totals[3];
@@ -80,7 +79,7 @@ TINYML_INLINE void channel_quad(const int8_t *const *taps, int32_t count, const 
     totals[0] = a0, totals[1] = a1, totals[2] = a2, totals[3] = a3;
 }
 
-TINYML_INLINE void depthwise_dsp(const tinyml_depthwise_params *p, const int8_t *input, const int32_t *weights,
+TINYML_ELEMENT void depthwise_dsp(const tinyml_depthwise_params *p, const int8_t *input, const int32_t *weights,
                                  const int32_t *bias, const int32_t *requant, int8_t *output, int byte_range)
 {
     const int32_t count = p->filter_height * p->filter_width, channels = p->channels;
@@ -135,19 +134,13 @@ int32_t tinyml_depthwise_conv_s8_dsp(const tinyml_depthwise_params *p, const int
 #endif
 
 #ifdef HELIUM
-#define TINYML_INLINE static inline __attribute__((always_inline))
-
-/* TFLite's requantization for right shifts (exponent e >= 0; `shift` holds -e): the rounding doubling
- * high multiply is VQRDMULH; the rounding division by 2^e rounds half away from zero, so negative
- * values take one off first (VRSHL rounds half up). */
-TINYML_INLINE int32x4_t requantized(int32x4_t total, const int32_t *multiplier, const int32_t *shift)
+TINYML_ELEMENT int32x4_t requantized(int32x4_t total, const int32_t *multiplier, const int32_t *shift)
 {
-    const int32x4_t exponent = vldrwq_s32(shift), product = vqrdmulhq_s32(total, vldrwq_s32(multiplier));
-    return vrshlq_s32(vqaddq_s32(product, vshrq_n_s32(vandq_s32(product, exponent), 31)), exponent);
+    return tinyml_divide_by_pot_mve(vqrdmulhq_s32(total, vldrwq_s32(multiplier)), vldrwq_s32(shift));
 }
 
 /* Eight channels' outputs from their even and odd sums: requantized, offset, clamped, narrowed. */
-TINYML_INLINE int16x8_t output_bytes(int32x4_t even, int32x4_t odd, const int32_t *multiplier, const int32_t *shift,
+TINYML_ELEMENT int16x8_t output_bytes(int32x4_t even, int32x4_t odd, const int32_t *multiplier, const int32_t *shift,
                                      const int32_t *range)
 {
     const int32x4_t low = vdupq_n_s32(range[1]), high = vdupq_n_s32(range[2]);
@@ -159,7 +152,7 @@ TINYML_INLINE int16x8_t output_bytes(int32x4_t even, int32x4_t odd, const int32_
 /* Channels c .. c + 7 of one output pixel (filter, tables and output from channel c); `lanes` only
  * where the channels end within the group (partial). Eight channels a step: sixteen ran out of
  * vector registers and was slower. */
-TINYML_INLINE void eight_channels(const int8_t *const *taps, int32_t c, int32_t count, const int8_t *filter,
+TINYML_ELEMENT void eight_channels(const int8_t *const *taps, int32_t c, int32_t count, const int8_t *filter,
                                   int32_t channels, const int32_t *bias, const int32_t *multiplier,
                                   const int32_t *shift, const int32_t *range, int8_t *output, int partial,
                                   mve_pred16_t lanes)

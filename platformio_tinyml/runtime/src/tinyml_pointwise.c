@@ -1,21 +1,18 @@
-/* CONV_2D with a 1x1 filter, stride 1, no padding and at most 64 input channels on Helium, bit-exact
+/* CONV_2D with a 1x1 filter, stride 1, no padding and 16 to 64 input channels on Helium, bit-exact
  * with TFLite Micro's reference: per output bias + sum_k (input + input_offset) * filter,
  * requantized per channel. The build folds input_offset times each filter's sum into the bias (so
- * the loop is VMLADAVA of raw bytes only) and pads each filter's row with zeros to `steps` times
- * sixteen bytes. A filter's row stays in up to four vector registers while every input row passes
- * under it, four rows a step, their four sums requantized as one vector and stored a row apart. */
+ * the loop is VMLADAVA of raw bytes only) and takes depths of whole 16-byte steps only. A filter's
+ * row stays in up to four vector registers while every input row passes under it, four rows a
+ * step, their four sums requantized as one vector and stored a row apart. */
 #include "tinyml_elements.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include <arm_mve.h>
-
-#define TINYML_INLINE static inline __attribute__((always_inline))
 #define STEP 16
 
 /* sum += the 16 bytes at x times w, x moved past them. One asm statement a step: GCC, given the
  * intrinsics, hoisted the next rows' loads and, the filter row holding four of the eight vector
  * registers, spilled them to the stack. */
-TINYML_INLINE void step(int32_t *sum, const int8_t **x, int8x16_t w)
+TINYML_ELEMENT void step(int32_t *sum, const int8_t **x, int8x16_t w)
 {
     int8x16_t bytes;
     __asm__("vldrb.8 %q[bytes], [%[x]], #16\n\tvmladava.s8 %[sum], %q[bytes], %q[w]"
@@ -23,45 +20,36 @@ TINYML_INLINE void step(int32_t *sum, const int8_t **x, int8x16_t w)
             : [w] "w"(w), "m"(*(const int8_t(*)[STEP]) * x));
 }
 
-/* The sum of one input row by the filter row held in w[0 .. steps - 1]; unless the depth is whole
- * steps, the last step's bytes past it are loaded as zeros (`lanes`): the input's last row must not
- * be read past. */
-TINYML_INLINE int32_t row_sum(const int8_t *x, const int8x16_t *w, int32_t steps, int whole, mve_pred16_t lanes)
+/* The sum of one input row by the filter row held in w[0 .. steps - 1]. */
+TINYML_ELEMENT int32_t row_sum(const int8_t *x, const int8x16_t *w, int32_t steps)
 {
     int32_t sum = 0;
     for (int32_t s = 0; s < steps - 1; s++) {
         step(&sum, &x, w[s]);
     }
-    if (whole) {
-        step(&sum, &x, w[steps - 1]);
-    } else {
-        sum = vmladavaq_s8(sum, vldrbq_z_s8(x, lanes), w[steps - 1]);
-    }
+    /* the last step peeled and a compiler barrier after it: GCC 12 otherwise interleaves the rows'
+     * address arithmetic and runs out of registers (the keyword spotter's pointwise layer: 250 K
+     * instructions with the plain loop, with or without the barrier; 136 K so) */
+    step(&sum, &x, w[steps - 1]);
+    __asm__ volatile("" ::: "memory");
     return sum;
 }
 
-/* TFLite's requantization for a right shift (exponent >= 0): VQRDMULH, then a division by
- * 2^exponent rounding half away from zero (VRSHL rounds half up: negatives take one off first). */
-TINYML_INLINE int32x4_t requantized(int32x4_t total, int32_t multiplier, int32_t shift)
-{
-    const int32x4_t product = vqrdmulhq_n_s32(total, multiplier), exponent = vdupq_n_s32(shift);
-    return vrshlq_s32(vqaddq_s32(product, vshrq_n_s32(vandq_s32(product, exponent), 31)), exponent);
-}
-
 /* Four rows' outputs of one unit; rows past the last (a partial step) read `x` again and are not stored. */
-TINYML_INLINE void four_rows(const int8_t *x, int32_t depth, int32_t left, const int8x16_t *w, int32_t steps,
-                             int whole, mve_pred16_t last, const int32_t *quant, int32x4_t low, int32x4_t high,
-                             uint32x4_t row_offsets, int8_t *out)
+TINYML_ELEMENT void four_rows(const int8_t *x, int32_t depth, int32_t left, const int8x16_t *w, int32_t steps,
+                              const int32_t *quant, int32x4_t low, int32x4_t high, uint32x4_t row_offsets,
+                              int8_t *out)
 {
     const int partial = left < 4;
     const int8_t *x1 = !partial || left > 1 ? x + depth : x, *x2 = !partial || left > 2 ? x + 2 * depth : x;
     const int8_t *x3 = !partial ? x + 3 * depth : x;
     int32x4_t sums = vdupq_n_s32(0);
-    sums = vsetq_lane_s32(row_sum(x, w, steps, whole, last), sums, 0);
-    sums = vsetq_lane_s32(row_sum(x1, w, steps, whole, last), sums, 1);
-    sums = vsetq_lane_s32(row_sum(x2, w, steps, whole, last), sums, 2);
-    sums = vsetq_lane_s32(row_sum(x3, w, steps, whole, last), sums, 3);
-    int32x4_t value = requantized(vaddq_n_s32(sums, quant[0]), quant[1], quant[2]);
+    sums = vsetq_lane_s32(row_sum(x, w, steps), sums, 0);
+    sums = vsetq_lane_s32(row_sum(x1, w, steps), sums, 1);
+    sums = vsetq_lane_s32(row_sum(x2, w, steps), sums, 2);
+    sums = vsetq_lane_s32(row_sum(x3, w, steps), sums, 3);
+    int32x4_t value = tinyml_divide_by_pot_mve(vqrdmulhq_n_s32(vaddq_n_s32(sums, quant[0]), quant[1]),
+                                               vdupq_n_s32(quant[2]));
     value = vminq_s32(vmaxq_s32(vaddq_n_s32(value, quant[3]), low), high);
     if (partial) {
         vstrbq_scatter_offset_p_s32(out, row_offsets, value, vctp32q((uint32_t)left));
@@ -70,15 +58,14 @@ TINYML_INLINE void four_rows(const int8_t *x, int32_t depth, int32_t left, const
     }
 }
 
-TINYML_INLINE void pointwise(const tinyml_pointwise_params *p, const int8_t *input, const int8_t *filter,
-                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, int8_t *output,
-                             int32_t steps, int whole)
+TINYML_ELEMENT void pointwise(const tinyml_pointwise_params *p, const int8_t *input, const int8_t *filter,
+                              const int32_t *bias, const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                              int32_t steps)
 {
     /* locals: the int8 stores could otherwise alias *p, which the compiler would read again each time */
     const int32_t rows = p->rows, depth = p->depth, units = p->units, full = rows & ~3;
     const int32x4_t low = vdupq_n_s32(p->activation_min), high = vdupq_n_s32(p->activation_max);
     const uint32x4_t row_offsets = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)units);
-    const mve_pred16_t last = vctp8q((uint32_t)(depth - (steps - 1) * STEP));
     for (int32_t unit = 0; unit < units; unit++, filter += steps * STEP) {
         int8x16_t w[4];
         for (int32_t s = 0; s < steps; s++) {
@@ -87,37 +74,34 @@ TINYML_INLINE void pointwise(const tinyml_pointwise_params *p, const int8_t *inp
         const int32_t quant[4] = {bias[unit], multiplier[unit], shift[unit], p->output_offset};
         int32_t row = 0;
         for (; row < full; row += 4) {
-            four_rows(input + row * depth, depth, 4, w, steps, whole, last, quant, low, high, row_offsets,
+            four_rows(input + row * depth, depth, 4, w, steps, quant, low, high, row_offsets,
                       output + row * units + unit);
         }
         if (row < rows) {
-            four_rows(input + row * depth, depth, rows - row, w, steps, whole, last, quant, low, high, row_offsets,
+            four_rows(input + row * depth, depth, rows - row, w, steps, quant, low, high, row_offsets,
                       output + row * units + unit);
         }
     }
 }
 
-/* One copy of the loops per filter row's register count and whether the depth is whole steps. */
-#define POINTWISE_CASE(steps)                                                                     \
-    case steps:                                                                                   \
-        if (whole) {                                                                              \
-            pointwise(p, input, filter, bias, multiplier, shift, output, steps, 1);               \
-        } else {                                                                                  \
-            pointwise(p, input, filter, bias, multiplier, shift, output, steps, 0);               \
-        }                                                                                         \
-        break;
-
-/* filter: [units][steps * 16] bytes; bias: folded; shift <= 0. */
+/* filter: the model's [units][depth] bytes, depth 16, 32, 48 or 64; bias: folded; shift <= 0. */
 int32_t tinyml_pointwise_conv_s8_mve(const tinyml_pointwise_params *p, const int8_t *input, const int8_t *filter,
                                      const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
                                      int8_t *output)
 {
-    const int whole = p->depth % STEP == 0;
-    switch ((p->depth + STEP - 1) / STEP) {
-        POINTWISE_CASE(1)
-        POINTWISE_CASE(2)
-        POINTWISE_CASE(3)
-        POINTWISE_CASE(4)
+    switch (p->depth) { /* one copy of the loops per filter row's register count */
+    case STEP:
+        pointwise(p, input, filter, bias, multiplier, shift, output, 1);
+        break;
+    case 2 * STEP:
+        pointwise(p, input, filter, bias, multiplier, shift, output, 2);
+        break;
+    case 3 * STEP:
+        pointwise(p, input, filter, bias, multiplier, shift, output, 3);
+        break;
+    case 4 * STEP:
+        pointwise(p, input, filter, bias, multiplier, shift, output, 4);
+        break;
     default:
         return TINYML_KERNEL_ERROR;
     }
