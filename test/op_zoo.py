@@ -65,13 +65,15 @@ def spatial_out(padding: str, size: int, kernel: int, stride: int) -> int:
     return (size + stride - 1) // stride if padding == "SAME" else (size - kernel + stride) // stride
 
 
-def add_conv(zoo: ZooBuilder, kernel_hw=None, channels=None) -> None:
+def add_conv(zoo: ZooBuilder, kernel_hw=None, channels=None, stride=None) -> None:
     rng = zoo.rng
     h, w, c_in, c_out = (int(v) for v in (rng.integers(3, 10), rng.integers(3, 10), rng.integers(1, 9),
                                           rng.integers(1, 17)))
     c_in = channels or c_in
     k_h, k_w = kernel_hw or (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     window = zoo.window()
+    if stride:
+        window.update(stride_h=stride, stride_w=stride)
     x = zoo.graph_input((1, h, w, c_in))
     f, b = zoo.filter_and_bias(x, (c_out, k_h, k_w, c_in), c_out, per_channel=True)
     out_shape = (1, spatial_out(window["padding"], h, k_h, window["stride_h"]),
@@ -179,6 +181,9 @@ def op_zoo(seed: int) -> bytes:
     # our own column builder (Helium): one input channel, and three
     add_conv(zoo, kernel_hw=(5, 3), channels=1)
     add_conv(zoo, kernel_hw=(3, 3), channels=3)
+    # our own 1x1 kernel (Helium): filter rows of two and of four 16-byte steps
+    add_conv(zoo, kernel_hw=(1, 1), channels=32, stride=1)
+    add_conv(zoo, kernel_hw=(1, 1), channels=64, stride=1)
     return zoo.model()
 
 
